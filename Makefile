@@ -1,0 +1,49 @@
+# hotspotd: `make run` starts the daemon with development defaults, `make test` runs every test.
+# Both install what they need first (npm packages; Debian packages where a test needs them).
+
+DEV_DIR := .dev
+DEV_CONFIG := $(DEV_DIR)/hotspotd.config
+
+.PHONY: all build run test deps typecheck clean
+
+all: build
+
+node_modules/.package-lock.json: package.json
+	npm install --no-fund --no-audit
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+dist/hotspotd.js: node_modules/.package-lock.json build.mjs $(shell find src -name '*.ts' 2>/dev/null) package.json
+	node build.mjs
+
+build: dist/hotspotd.js
+
+# Development defaults: state under ./.dev/, API on with GET and POST, a key generated and shown
+# on the first start, listening on 127.0.0.1:8080, no captive portal.
+$(DEV_CONFIG):
+	@mkdir -p $(DEV_DIR)
+	@printf '%s\n' \
+	  "config hotspotd 'main'" \
+	  "	option state_dir '$(DEV_DIR)'" \
+	  "	option default_valid_for '1 day'" \
+	  "	option backend 'none'" \
+	  "" \
+	  "config api 'api'" \
+	  "	option enabled '1'" \
+	  "	option post '1'" \
+	  "	option get '1'" \
+	  "	option key ''" \
+	  "	option port '8080'" > $@
+
+run: build $(DEV_CONFIG)
+	node dist/hotspotd.js --config $(DEV_CONFIG) --state-dir $(DEV_DIR) --listen 127.0.0.1:8080
+
+typecheck: deps
+	npx tsc -p .
+
+test: build typecheck
+	npx tap
+
+clean:
+	rm -rf dist $(DEV_DIR)

@@ -1,0 +1,28 @@
+/**
+ * @module actions/index
+ * THE table: everything hotspotd can be asked to do. Every door (HTTP /api/, ubus, the cloud
+ * tunnel, the admin panel) dispatches into this list and nothing else.
+ */
+import type { Action } from './spec'
+import { createVoucher } from './create-voucher'
+import { removeVoucher } from './remove-voucher'
+import { getVoucherUsers } from './get-voucher-users'
+import { getEmailUsers, getFbUsers, getFreeUsers, getMobileUsers } from './guest-user-lists'
+import { getLogins } from './get-logins'
+import { getGuestHosts } from './get-guest-hosts'
+import { getActiveGuests } from './get-active-guests'
+import { getStatus } from './get-status'
+
+export const actions: readonly Action[] = [
+  createVoucher,
+  removeVoucher,
+  getVoucherUsers,
+  getEmailUsers,
+  getFbUsers,
+  getMobileUsers,
+  getFreeUsers,
+  getLogins,
+  getGuestHosts,
+  getActiveGuests,
+  getStatus,
+]

@@ -1,0 +1,122 @@
+/**
+ * @module config/config
+ * hotspotd's typed configuration, read from the UCI file /etc/config/hotspotd. Every option has
+ * a default here and a line in the README; a value that does not parse is an error naming the
+ * file and option, never a silent fallback.
+ */
+import { randomBytes } from 'node:crypto'
+import { readUciFile, section, setOption, writeUciFile, type UciPackage, type UciSection } from './uci'
+import { canonicalValidFor } from '../domain/valid-for'
+import { errorCode } from '../errors'
+import type { Level } from '../log'
+
+export interface ApiConfig {
+  enabled: boolean
+  post: boolean
+  get: boolean
+  /** Empty until generated; the daemon generates and saves one when it finds none. */
+  key: string
+  port: number
+  /** Logical (UCI network) or kernel interface names whose addresses the API listens on. */
+  interfaces: string[]
+}
+
+export interface Config {
+  stateDir: string
+  defaultValidFor: string
+  backend: string
+  logLevel: Level
+  api: ApiConfig
+}
+
+export const DEFAULT_CONFIG_PATH = '/etc/config/hotspotd'
+
+/** A configuration that cannot be read or does not make sense; the message names the file. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG'
+}
+
+const TRUE = new Set(['1', 'yes', 'on', 'true', 'enabled'])
+const FALSE = new Set(['0', 'no', 'off', 'false', 'disabled'])
+const LEVELS = new Set<Level>(['debug', 'info', 'warn', 'error'])
+
+/** Reads typed options of one section, failing with the file and option named. */
+const reader = (file: string, s: UciSection | undefined, path: string) => {
+  const raw = (key: string): string | string[] | undefined => s?.options.get(key)
+  const fail = (key: string, why: string, value: unknown): never => {
+    throw new ConfigError(`${file}: option ${path}.${key}: ${why}, got ${JSON.stringify(value)}`)
+  }
+  const str = (key: string, dflt: string): string => {
+    const v = raw(key)
+    return v === undefined ? dflt : typeof v === 'string' ? v : fail(key, 'expected a single value', v)
+  }
+  return {
+    str,
+    bool: (key: string, dflt: boolean): boolean => {
+      const v = str(key, dflt ? '1' : '0').toLowerCase()
+      return TRUE.has(v) ? true : FALSE.has(v) ? false : fail(key, "expected '1' or '0'", v)
+    },
+    int: (key: string, dflt: number, min: number, max: number): number => {
+      const v = str(key, String(dflt))
+      const n = /^\d+$/.test(v) ? Number(v) : NaN
+      return n >= min && n <= max ? n : fail(key, `expected a whole number from ${min} to ${max}`, v)
+    },
+    list: (key: string, dflt: string[]): string[] => {
+      const v = raw(key)
+      return v === undefined ? dflt : typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v
+    },
+    fail,
+  }
+}
+
+/** The typed configuration of a parsed UCI package (pure). */
+export const configFromUci = (pkg: UciPackage, file: string): Config => {
+  const main = reader(file, section(pkg, 'main'), 'hotspotd.main')
+  const api = reader(file, section(pkg, 'api'), 'hotspotd.api')
+  const validFor = main.str('default_valid_for', '1 day')
+  const level = main.str('log_level', 'info')
+  return {
+    stateDir: main.str('state_dir', '/etc/hotspotd'),
+    defaultValidFor: canonicalValidFor(validFor) ?? main.fail('default_valid_for', "expected one of the seed's valid_for values", validFor),
+    backend: main.str('backend', 'opennds'),
+    logLevel: LEVELS.has(level as Level) ? level as Level : main.fail('log_level', 'expected debug, info, warn or error', level),
+    api: {
+      enabled: api.bool('enabled', false),
+      post: api.bool('post', true),
+      get: api.bool('get', false),
+      key: api.str('key', ''),
+      port: api.int('port', 8080, 1, 65535),
+      interfaces: api.list('interface', ['lan', 'mgmt']),
+    },
+  }
+}
+
+/** Reads and checks the UCI file; any failure is a ConfigError naming it. */
+export const loadConfig = (file: string): { config: Config; pkg: UciPackage } => {
+  let pkg: UciPackage
+  try {
+    pkg = readUciFile(file)
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    throw new ConfigError(e.code === 'UCI_SYNTAX' ? e.message : `cannot read config ${file}: ${errorCode(e)}`)
+  }
+  return { config: configFromUci(pkg, file), pkg }
+}
+
+/** A new random API key: 128 bits as 32 hex characters. */
+export const generateApiKey = (): string => randomBytes(16).toString('hex')
+
+/**
+ * Saves a freshly generated API key into the UCI file (as `uci set hotspotd.api.key=...;
+ * uci commit` would) and returns it.
+ */
+export const saveNewApiKey = (file: string, pkg: UciPackage): string => {
+  const key = generateApiKey()
+  setOption(pkg, 'api', 'api', 'key', key)
+  try {
+    writeUciFile(file, pkg)
+  } catch (err) {
+    throw new ConfigError(`cannot save the generated API key to ${file}: ${errorCode(err)}`)
+  }
+  return key
+}

@@ -1,0 +1,75 @@
+/**
+ * @module http/server
+ * The HTTP listeners: one node:http server per address, opened and closed as the configured
+ * addresses change (SIGHUP), with timeouts that keep slow or idle clients from holding the
+ * router's few sockets.
+ */
+import { createServer, type RequestListener, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { ListenAddress } from '../cli'
+import { errorCode } from '../errors'
+
+/** "127.0.0.1:8080" or "[::1]:8080". */
+export const formatAddress = ({ host, port }: ListenAddress): string =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+
+/** Binding an address failed; the message names it. */
+export class ListenError extends Error {
+  readonly code = 'LISTEN'
+}
+
+const open = (address: ListenAddress, handler: RequestListener): Promise<Server> => {
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, handler)
+  server.maxHeadersCount = 50
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new ListenError(`cannot listen on ${formatAddress(address)}: ${errorCode(err)}`))
+    })
+    server.listen({ host: address.host, port: address.port, exclusive: true }, () => { resolve(server) })
+  })
+}
+
+const close = (server: Server): Promise<void> => new Promise((resolve) => {
+  server.close(() => { resolve() })
+  server.closeIdleConnections()
+})
+
+export class Listeners {
+  private readonly servers = new Map<string, Server>()
+
+  constructor (private readonly handler: RequestListener) {}
+
+  /**
+   * Listens on exactly `wanted`: opens what is new, closes what is gone. Every address is
+   * tried; the first failure is thrown after the others are in place.
+   */
+  async reconcile (wanted: readonly ListenAddress[]): Promise<void> {
+    const keys = new Map(wanted.map((a) => [formatAddress(a), a]))
+    await Promise.all([...this.servers].filter(([k]) => !keys.has(k)).map(async ([k, s]) => {
+      this.servers.delete(k)
+      await close(s)
+    }))
+    const failures: Error[] = []
+    for (const [k, a] of keys) {
+      if (this.servers.has(k)) continue
+      try {
+        this.servers.set(k, await open(a, this.handler))
+      } catch (err) {
+        failures.push(err as Error)
+      }
+    }
+    if (failures.length > 0) throw failures[0]
+  }
+
+  /** Addresses being listened on, with the real port where 0 was asked for. */
+  addresses (): string[] {
+    return [...this.servers.values()].map((s) => {
+      const a = s.address() as AddressInfo
+      return formatAddress({ host: a.address, port: a.port })
+    })
+  }
+
+  async close (): Promise<void> {
+    await this.reconcile([])
+  }
+}

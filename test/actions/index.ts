@@ -1,0 +1,20 @@
+import t from 'tap'
+import { actions } from '../../src/actions/index'
+
+const SEED = ['create_voucher', 'remove_voucher', 'get_voucher_users', 'get_email_users', 'get_fb_users',
+  'get_mobile_users', 'get_free_users', 'get_logins', 'get_guest_hosts', 'get_active_guests']
+
+t.test('the table holds every action of the seed, in its order, then hotspotd\'s own', async (t) => {
+  t.same(actions.map((a) => a.name).slice(0, SEED.length), SEED)
+  t.same(actions.map((a) => a.name).slice(SEED.length), ['get_status'])
+})
+
+t.test('names are unique snake_case; only voucher changes are writes', async (t) => {
+  t.equal(new Set(actions.map((a) => a.name)).size, actions.length)
+  for (const a of actions) {
+    t.match(a.name, /^[a-z]+(_[a-z]+)*$/, a.name)
+    t.equal(a.access, ['create_voucher', 'remove_voucher'].includes(a.name) ? 'write' : 'read', `${a.name} access`)
+    t.ok(a.summary.length > 0, `${a.name} has a summary`)
+    for (const [name, p] of Object.entries(a.params)) t.ok(p.doc.length > 0, `${a.name}.${name} is documented`)
+  }
+})

@@ -1,0 +1,20 @@
+import t from 'tap'
+import { mapRows, seedRow } from '../../src/actions/rows'
+import { parseLocal } from '../../src/domain/local-time'
+
+t.test('mapRows converts lazily, in order', async (t) => {
+  const seen: number[] = []
+  const src = function * () { for (const n of [1, 2, 3]) { seen.push(n); yield n } }
+  const it = mapRows(src(), (n) => n * 10)
+  t.same(seen, [], 'nothing read before iteration')
+  t.same([...it], [10, 20, 30])
+})
+
+t.test('seedRow writes times locally, MAC in capitals, renames, keeps order', async (t) => {
+  const at = parseLocal('2025-01-17 10:00:00') as number
+  const row = { id: 1, passcode: 'p', created_at: at, last_login: null, mac: 'AA:BB:CC:DD:EE:FF', time: at, visits: 3 }
+  const out = seedRow(row, { passcode: 'password' })
+  t.same(out, { id: 1, password: 'p', created_at: '2025-01-17 10:00:00', last_login: null, MAC: 'AA:BB:CC:DD:EE:FF', time: '2025-01-17 10:00:00', visits: 3 })
+  t.same(Object.keys(out), ['id', 'password', 'created_at', 'last_login', 'MAC', 'time', 'visits'])
+  t.same(seedRow({ a: 1 }), { a: 1 }, 'no renames by default')
+})

@@ -1,0 +1,10 @@
+import t from 'tap'
+import { createNoneBackend } from '../../src/backend/none'
+
+t.test('no captive portal: nothing live, and the status says so', async (t) => {
+  const b = createNoneBackend()
+  t.same(await b.guestHosts(), [])
+  t.same(await b.activeSessions(), [])
+  t.equal(await b.disconnect('anyone'), 0)
+  t.same(b.status(), { name: 'none', available: true, detail: 'no captive portal on this host; live lists are empty' })
+})

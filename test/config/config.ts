@@ -1,0 +1,107 @@
+import t from 'tap'
+import { chmodSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { configFromUci, generateApiKey, loadConfig, saveNewApiKey } from '../../src/config/config'
+import { parseUci } from '../../src/config/uci'
+
+const SHIPPED = `
+config hotspotd 'main'
+	option state_dir '/etc/hotspotd'
+	option default_valid_for '1 day'
+	option backend 'opennds'
+
+config api 'api'
+	option enabled '0'
+	option post '1'
+	option get '0'
+	option key ''
+	option port '8080'
+	list interface 'lan'
+	list interface 'mgmt'
+`
+
+const DEFAULTS = {
+  stateDir: '/etc/hotspotd',
+  defaultValidFor: '1 day',
+  backend: 'opennds',
+  logLevel: 'info',
+  api: { enabled: false, post: true, get: false, key: '', port: 8080, interfaces: ['lan', 'mgmt'] },
+}
+
+t.test('the shipped file and an empty file mean the same defaults', async (t) => {
+  t.same(configFromUci(parseUci(SHIPPED), 'f'), DEFAULTS)
+  t.same(configFromUci(parseUci(''), 'f'), DEFAULTS)
+})
+
+t.test('every option is read', async (t) => {
+  const c = configFromUci(parseUci(`
+config hotspotd 'main'
+	option state_dir '/srv/h'
+	option default_valid_for '2 Hours'
+	option backend 'none'
+	option log_level 'debug'
+config api 'api'
+	option enabled 'yes'
+	option post 'off'
+	option get 'true'
+	option key 'k'
+	option port '80'
+	option interface 'br-lan eth1'
+`), 'f')
+  t.same(c, {
+    stateDir: '/srv/h', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
+    api: { enabled: true, post: false, get: true, key: 'k', port: 80, interfaces: ['br-lan', 'eth1'] },
+  })
+})
+
+const bad: Array<[string, string]> = [
+  ["config api 'api'\n\toption enabled 'maybe'", `f: option hotspotd.api.enabled: expected '1' or '0', got "maybe"`],
+  ["config api 'api'\n\toption port '0'", 'f: option hotspotd.api.port: expected a whole number from 1 to 65535, got "0"'],
+  ["config api 'api'\n\toption port '65536'", 'f: option hotspotd.api.port: expected a whole number from 1 to 65535, got "65536"'],
+  ["config api 'api'\n\toption port 'http'", 'f: option hotspotd.api.port: expected a whole number from 1 to 65535, got "http"'],
+  ["config api 'api'\n\tlist key 'a'\n\tlist key 'b'", 'f: option hotspotd.api.key: expected a single value, got ["a","b"]'],
+  ["config hotspotd 'main'\n\toption default_valid_for '7 weeks'", `f: option hotspotd.main.default_valid_for: expected one of the seed's valid_for values, got "7 weeks"`],
+  ["config hotspotd 'main'\n\toption log_level 'loud'", 'f: option hotspotd.main.log_level: expected debug, info, warn or error, got "loud"'],
+]
+for (const [text, message] of bad) {
+  t.throws(() => configFromUci(parseUci(text), 'f'), { code: 'CONFIG', message }, message)
+}
+
+t.test('loadConfig names the file when it cannot be read or parsed', async (t) => {
+  const dir = t.testdir({ good: SHIPPED, broken: "config api 'api\n" })
+  t.same(loadConfig(join(dir, 'good')).config, DEFAULTS)
+  t.throws(() => loadConfig(join(dir, 'missing')), { code: 'CONFIG', message: `cannot read config ${join(dir, 'missing')}: ENOENT` })
+  t.throws(() => loadConfig(dir), { code: 'CONFIG', message: `cannot read config ${dir}: EISDIR` })
+  t.throws(() => loadConfig(join(dir, 'broken')), { code: 'CONFIG', message: new RegExp(`^${join(dir, 'broken')}:1: `) })
+})
+
+t.test('a generated key is 128 random bits in hex', async (t) => {
+  const a = generateApiKey()
+  t.match(a, /^[0-9a-f]{32}$/)
+  t.not(a, generateApiKey())
+})
+
+t.test('saveNewApiKey writes the key into the file as uci commit would', async (t) => {
+  const dir = t.testdir({ hotspotd: SHIPPED })
+  const file = join(dir, 'hotspotd')
+  chmodSync(file, 0o640)
+  const { pkg } = loadConfig(file)
+  const key = saveNewApiKey(file, pkg)
+  t.equal(loadConfig(file).config.api.key, key, 'read back')
+  t.match(readFileSync(file, 'utf8'), `\toption key '${key}'`)
+  t.equal(loadConfig(file).config.api.interfaces.join(), 'lan,mgmt', 'other options kept')
+  t.equal(statSync(file).mode & 0o777, 0o640, 'mode kept')
+})
+
+t.test('saveNewApiKey adds the api section when the file has none', async (t) => {
+  const dir = t.testdir({ hotspotd: "config hotspotd 'main'\n" })
+  const file = join(dir, 'hotspotd')
+  const key = saveNewApiKey(file, loadConfig(file).pkg)
+  t.equal(loadConfig(file).config.api.key, key)
+})
+
+t.test('saveNewApiKey names the file when it cannot write', async (t) => {
+  const dir = t.testdir({ sub: {} })
+  const file = join(dir, 'sub', 'missing-dir', 'hotspotd')
+  t.throws(() => saveNewApiKey(file, parseUci('')), { code: 'CONFIG', message: `cannot save the generated API key to ${file}: ENOENT` })
+})
