@@ -40,25 +40,30 @@ export class Listeners {
   constructor (private readonly handler: RequestListener) {}
 
   /**
-   * Listens on exactly `wanted`: opens what is new, closes what is gone. Every address is
-   * tried; the first failure is thrown after the others are in place.
+   * Listens on exactly `wanted`: opens what is new, then closes what is gone. When a new
+   * address cannot be opened, the ones just opened are closed again and the error is thrown:
+   * the listeners stay as they were (a reload that cannot bind keeps serving).
    */
   async reconcile (wanted: readonly ListenAddress[]): Promise<void> {
     const keys = new Map(wanted.map((a) => [formatAddress(a), a]))
-    await Promise.all([...this.servers].filter(([k]) => !keys.has(k)).map(async ([k, s]) => {
-      this.servers.delete(k)
-      await close(s)
-    }))
-    const failures: Error[] = []
-    for (const [k, a] of keys) {
-      if (this.servers.has(k)) continue
-      try {
+    const opened: string[] = []
+    try {
+      for (const [k, a] of keys) {
+        if (this.servers.has(k)) continue
         this.servers.set(k, await open(a, this.handler))
-      } catch (err) {
-        failures.push(err as Error)
+        opened.push(k)
       }
+    } catch (err) {
+      await Promise.all(opened.map((k) => this.drop(k)))
+      throw err
     }
-    if (failures.length > 0) throw failures[0]
+    await Promise.all([...this.servers.keys()].filter((k) => !keys.has(k)).map((k) => this.drop(k)))
+  }
+
+  private async drop (key: string): Promise<void> {
+    const server = this.servers.get(key) as Server
+    this.servers.delete(key)
+    await close(server)
   }
 
   /** Addresses being listened on, with the real port where 0 was asked for. */
