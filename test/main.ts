@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createServer, type Server } from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -58,7 +58,7 @@ const api = async (d: Daemon, params: Record<string, string>): Promise<{ status:
   return { status: res.status, body: await res.json() as Record<string, unknown> }
 }
 
-const busyPort = async (t: Tap.Test): Promise<number> => {
+const busyPort = async (t: Test): Promise<number> => {
   const s: Server = createServer()
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
   t.teardown(() => { s.close() })

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { actions } from '../../src/actions/index'
 
 const SEED = ['create_voucher', 'remove_voucher', 'get_voucher_users', 'get_email_users', 'get_fb_users',
@@ -17,4 +18,16 @@ t.test('names are unique snake_case; only voucher changes are writes', async (t)
     t.ok(a.summary.length > 0, `${a.name} has a summary`)
     for (const [name, p] of Object.entries(a.params)) t.ok(p.doc.length > 0, `${a.name}.${name} is documented`)
   }
+})
+
+t.test('the README\'s Actions table matches the table, both ways', async (t) => {
+  const readme = readFileSync('README.md', 'utf8')
+  const start = readme.indexOf('### Actions')
+  const rows = readme.slice(start, readme.indexOf('\n**', start)).split('\n').filter((l) => /^\| `/.test(l))
+  const documented = rows.map((row) => {
+    const [name, access, params] = row.split('|').slice(1, 4).map((c) => c.trim())
+    return { name: (name as string).replace(/`/g, ''), access, params: [...(params as string).matchAll(/`(\w+)` (\w+)/g)].map((m) => `${m[1]} ${m[2]}`) }
+  })
+  const table = actions.map((a) => ({ name: a.name, access: a.access, params: Object.entries(a.params).map(([n, p]) => `${n} ${p.type}`) }))
+  t.same(documented, table)
 })

@@ -35,15 +35,15 @@ t.test('generated names are two capitalised words', async (t) => {
   for (let i = 0; i < 20; i++) t.match(randomFullname(), /^[A-Z][a-z]+ [A-Z][a-z]+$/)
 })
 
-const problems: Array<[string, string | null]> = [
-  ['user123', null],
-  ['Jöhn Dœ', null],
-  ['a b', null],
-  ['tab\there', 'must not contain control characters'],
-  ['nul\u0000', 'must not contain control characters'],
-  ['line\nbreak', 'must not contain control characters'],
-  ['del\u007f', 'must not contain control characters'],
-  ['c1\u0085', 'must not contain control characters'],
-  ['sep\u2028', 'must not contain control characters'],
+const problems: Array<[string, string, string | null]> = [
+  ['plain', 'user123', null],
+  ['accents', 'Jöhn Dœ', null],
+  ['a space', 'a b', null],
+  ['a tab', 'tab\there', 'must not contain control characters'],
+  ['NUL', 'nul\u0000', 'must not contain control characters'],
+  ['a newline', 'line\nbreak', 'must not contain control characters'],
+  ['DEL', 'del\u007f', 'must not contain control characters'],
+  ['a C1 control', 'c1\u0085', 'must not contain control characters'],
+  ['a line separator', 'sep\u2028', 'must not contain control characters'],
 ]
-for (const [value, want] of problems) t.equal(credentialProblem(value), want, JSON.stringify(value))
+for (const [name, value, want] of problems) t.equal(credentialProblem(value), want, name)
