@@ -9,7 +9,7 @@ DEV_CONFIG := $(DEV_DIR)/hotspotd.config
 all: build
 
 node_modules/.package-lock.json: package.json
-	npm install --no-fund --no-audit
+	npm ci --no-fund --no-audit
 	@touch $@
 
 deps: node_modules/.package-lock.json

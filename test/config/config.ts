@@ -33,6 +33,10 @@ t.test('the shipped file and an empty file mean the same defaults', async (t) =>
   t.same(configFromUci(parseUci(''), 'f'), DEFAULTS)
 })
 
+t.test('the config shipped for OpenWrt holds exactly the defaults', async (t) => {
+  t.same(loadConfig('openwrt/files/hotspotd.config').config, DEFAULTS)
+})
+
 t.test('every option is read', async (t) => {
   const c = configFromUci(parseUci(`
 config hotspotd 'main'
