@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '../../src/store/driver'
 import { MIGRATIONS } from '../../src/store/migrations'
 import { createLogger, type Logger } from '../../src/log'
 import type { NewVoucher } from '../../src/store/vouchers'
+import { errorOf } from '../fixtures/error-of'
 
 /** A logger that keeps its lines for the test to read. */
 const captured = (): { log: Logger; lines: string[] } => {
@@ -38,15 +39,6 @@ const handMade = (path: string, userVersion: number, sql = ''): void => {
 const tablesOf = (db: Database): string[] => db.prepare<{ name: string }>(
   "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all()
   .map((r) => r.name)
-
-const errorOf = (fn: () => unknown): unknown => {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected a failure')
-}
 
 const voucher = (username: string): NewVoucher => ({
   username, passcode: 'secret', fullname: `Guest ${username}`, valid_for: '1 day',

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { openDatabase, constraintOf, type Database } from '../../src/store/driver'
+import { errorOf } from '../fixtures/error-of'
 
 /** A fresh database file in this test's own directory, closed when the test ends. */
 const freshDb = (t: tap.Test, schema = ''): Database => {
@@ -8,16 +9,6 @@ const freshDb = (t: tap.Test, schema = ''): Database => {
   if (schema !== '') db.exec(schema)
   t.teardown(() => { try { db.close() } catch { /* already closed by the test */ } })
   return db
-}
-
-/** The error a statement throws, so tests can look at what the driver reported. */
-const errorOf = (fn: () => unknown): unknown => {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected the statement to fail')
 }
 
 t.test('opens a database file at the given path', (t) => {

@@ -3,6 +3,7 @@ import { openStore, type Store } from '../../src/store/db'
 import { createLogger } from '../../src/log'
 import { ApiError } from '../../src/errors'
 import type { NewVoucher, VoucherRow } from '../../src/store/vouchers'
+import { errorOf } from '../fixtures/error-of'
 
 /** A migrated store in a fresh directory, closed when the test ends. */
 const freshStore = (t: tap.Test): Store => {
@@ -26,15 +27,6 @@ const voucher = (username: string, over: Partial<NewVoucher> = {}): NewVoucher =
 // The seed's voucher list order.
 const COLUMN_ORDER = ['id', 'username', 'passcode', 'fullname', 'created_at', 'last_modified', 'first_login',
   'last_login', 'valid_for', 'valid_from', 'mac', 'download_limit', 'upload_limit']
-
-const errorOf = (fn: () => unknown): unknown => {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected a failure')
-}
 
 t.test('insert returns the stored row with its id and last_modified = created_at', (t) => {
   const { vouchers } = freshStore(t)
