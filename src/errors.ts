@@ -76,3 +76,9 @@ export const errorCode = (err: unknown): string => {
   if (typeof e?.code === 'string') return e.code
   return typeof e?.message === 'string' ? e.message : String(err)
 }
+
+/** What to log for an unexpected failure: its stack where it has one, else its text. Never throws. */
+export const stackOf = (err: unknown): string => {
+  const stack = (err as { stack?: unknown } | null | undefined)?.stack
+  return typeof stack === 'string' ? stack : String(err)
+}

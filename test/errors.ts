@@ -1,6 +1,6 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { ApiError, errorCode, invalidParam, MESSAGES, unknownParam } from '../src/errors'
+import { ApiError, errorCode, invalidParam, MESSAGES, stackOf, unknownParam } from '../src/errors'
 
 // The seed's section 4, "API Messages", verbatim.
 const SEED_MESSAGES = [
@@ -45,4 +45,12 @@ t.test('errorCode prefers a system code, then the message', async (t) => {
   t.equal(errorCode('text'), 'text')
   t.equal(errorCode(null), 'null')
   t.equal(errorCode({ code: 5, message: 'numeric code' }), 'numeric code')
+})
+
+t.test('stackOf logs a stack where there is one, else the value as text, and never throws', async (t) => {
+  t.match(stackOf(new TypeError('boom')), /^TypeError: boom\n\s+at /)
+  t.equal(stackOf(undefined), 'undefined')
+  t.equal(stackOf(null), 'null')
+  t.equal(stackOf('text'), 'text')
+  t.equal(stackOf({ stack: 42 }), '[object Object]')
 })

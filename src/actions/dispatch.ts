@@ -6,7 +6,7 @@
  */
 import type { Action, ActionContext, Result } from './spec'
 import { parseParams } from './spec'
-import { ApiError, NO_ACTION, UNKNOWN_ACTION, UNKNOWN_ERROR } from '../errors'
+import { ApiError, NO_ACTION, stackOf, UNKNOWN_ACTION, UNKNOWN_ERROR } from '../errors'
 
 /**
  * Runs action `name` with raw parameters from a door.
@@ -22,7 +22,7 @@ export const dispatch = async (
     return await action.handler(parseParams(action.params, raw), ctx)
   } catch (err) {
     if (err instanceof ApiError) throw err
-    ctx.log.error(`action ${name} failed: ${(err as Error).stack ?? String(err)}`)
+    ctx.log.error(`action ${name} failed: ${stackOf(err)}`)
     throw new ApiError('internal', UNKNOWN_ERROR, { cause: err })
   }
 }

@@ -10,11 +10,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { dispatch } from '../actions/dispatch'
 import type { Action, ActionContext } from '../actions/spec'
 import {
-  API_DISABLED, ApiError, type ErrorKind, KEY_INCORRECT, KEY_NOT_SET, NOT_FOUND, TOO_MANY_ATTEMPTS, UNKNOWN_ERROR,
+  API_DISABLED, ApiError, type ErrorKind, KEY_INCORRECT, KEY_NOT_SET, NOT_FOUND, stackOf, TOO_MANY_ATTEMPTS, UNKNOWN_ERROR,
 } from '../errors'
 import type { Logger } from '../log'
 import { parseBody, readBody } from './body'
-import { writeJson } from './json-stream'
+import { ClientGoneError, writeJson } from './json-stream'
 import type { Throttle } from './throttle'
 
 /** The API's switches, read afresh for every request so a reload applies at once. */
@@ -117,7 +117,7 @@ export const handleApi = async (door: ApiDoor, req: IncomingMessage, res: Server
     result = await dispatch(door.actions, typeof action === 'string' ? action : undefined, params, door.ctx)
   } catch (err) {
     const e = err instanceof ApiError ? err : new ApiError('internal', UNKNOWN_ERROR, { cause: err })
-    if (!(err instanceof ApiError)) door.log.error(`api: ${(err as Error).stack ?? String(err)}`)
+    if (!(err instanceof ApiError)) door.log.error(`api: ${stackOf(err)}`)
     // A body left unread (refused early, or too large) would be read as the next request.
     if (!req.complete) res.setHeader('Connection', 'close')
     sendError(res, e)
@@ -128,7 +128,7 @@ export const handleApi = async (door: ApiDoor, req: IncomingMessage, res: Server
     await writeJson(res, result)
     res.end()
   } catch (err) {
-    if ((err as { code?: string }).code !== 'CLIENT_GONE') door.log.error(`api: answer cut short: ${(err as Error).stack ?? String(err)}`)
+    if (!(err instanceof ClientGoneError)) door.log.error(`api: answer cut short: ${stackOf(err)}`)
     res.destroy()
   }
 }

@@ -11,17 +11,24 @@ export const BODY_LIMIT = 64 * 1024
 
 /**
  * The body as bytes, at most `limit` of them.
- * @throws ApiError('too_large') as soon as the body (or its Content-Length) is over the limit
+ * @throws ApiError('too_large') as soon as the body (or its Content-Length) is over the limit,
+ *   ApiError('invalid', MALFORMED_BODY) when the client hangs up before the body is complete
  */
 export const readBody = async (req: IncomingMessage, limit: number = BODY_LIMIT): Promise<Buffer> => {
   const declared = Number(req.headers['content-length'] ?? 0)
   if (declared > limit) throw new ApiError('too_large', BODY_TOO_LARGE)
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw new ApiError('too_large', BODY_TOO_LARGE)
-    chunks.push(chunk)
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > limit) throw new ApiError('too_large', BODY_TOO_LARGE)
+      chunks.push(chunk)
+    }
+  } catch (err) {
+    if (err instanceof ApiError) throw err
+    // The client hung up before its body was complete: a bad request, not our failure.
+    throw new ApiError('invalid', MALFORMED_BODY, { cause: err })
   }
   return Buffer.concat(chunks)
 }

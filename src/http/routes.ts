@@ -9,18 +9,11 @@ import { handleApi, isApiPath, notFound, type ApiDoor } from './api'
 export const createRequestListener = (door: ApiDoor): RequestListener => (req, res) => {
   let url: URL
   try {
-    url = new URL(req.url ?? '/', 'http://hotspotd')
+    url = new URL(req.url as string, 'http://hotspotd') // node:http always sets url on a server request
   } catch {
     notFound(res)
     return
   }
-  if (!isApiPath(url.pathname)) {
-    notFound(res)
-    return
-  }
-  // handleApi answers every failure itself; this catch only guards against its own bugs.
-  handleApi(door, req, res, url).catch((err: unknown) => {
-    door.log.error(`api: ${(err as Error).stack ?? String(err)}`)
-    res.destroy()
-  })
+  if (isApiPath(url.pathname)) void handleApi(door, req, res, url) // answers every failure itself
+  else notFound(res)
 }
