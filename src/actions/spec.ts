@@ -75,6 +75,16 @@ export interface Action<P extends ParamsSpec = ParamsSpec> {
 export const defineAction = <P extends ParamsSpec>(action: Action<P>): Action =>
   action as unknown as Action
 
+/**
+ * The blobmsg type number each parameter type travels as over ubus (libubox's enum
+ * blobmsg_type): what `ubus -v list` shows as String, Integer, Boolean, Table or Array.
+ */
+export const BLOBMSG_TYPE: Readonly<Record<ParamType, number>> = { string: 3, integer: 5, boolean: 7, table: 2, array: 1 }
+
+/** An action's ubus method policy: parameter name to blobmsg type, in declaration order. */
+export const toBlobmsgPolicy = (spec: ParamsSpec): Record<string, number> =>
+  Object.fromEntries(Object.entries(spec).map(([name, p]) => [name, BLOBMSG_TYPE[p.type]]))
+
 const INTEGER = /^[+-]?\d+$/
 const TRUE = new Set(['1', 'true', 'yes', 'on'])
 const FALSE = new Set(['0', 'false', 'no', 'off'])

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { defineAction, parseParams, type ParamsSpec } from '../../src/actions/spec'
+import { defineAction, parseParams, toBlobmsgPolicy, type ParamsSpec } from '../../src/actions/spec'
 
 const spec = {
   name: { type: 'string', maxLength: 5, doc: 'a name' },
@@ -67,4 +67,10 @@ t.test('defineAction keeps the action as declared', async (t) => {
   const a = defineAction({ name: 'x', summary: 's', access: 'read', params: {}, handler: () => ({ ok: 1 }) })
   t.equal(a.name, 'x')
   t.same(await a.handler({}, {} as never), { ok: 1 })
+})
+
+t.test('the ubus policy comes from the same spec', async (t) => {
+  t.same(toBlobmsgPolicy(spec), { name: 3, count: 5, loose: 5, flag: 7, opts: 2, items: 1, must: 3, who: 3 })
+  t.same(Object.keys(toBlobmsgPolicy(spec)), Object.keys(spec), 'in declaration order')
+  t.same(toBlobmsgPolicy({}), {})
 })
