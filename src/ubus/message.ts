@@ -4,7 +4,7 @@
  * payload lists the message attributes. Attributes decode to typed values that re-encode to
  * the same bytes; anything not understood is kept raw, so nothing is lost in a round trip.
  */
-import { BLOB_HEADER, decodeAttrs, encodeAttr, readHeader, UbusCodecError, type RawAttr } from './blob'
+import { BLOB_HEADER, decodeAttrs, encodeAttr, padded, readHeader, UbusCodecError, type RawAttr } from './blob'
 import { decodeNodes, encodeNodes, type BlobmsgNode } from './blobmsg'
 
 /** Message types (header byte 1). */
@@ -99,7 +99,7 @@ export const frameLength = (buf: Buffer): number => {
   const { id, extended, length } = readHeader(buf, HEADER_SIZE)
   if (id !== 0 || extended) throw new UbusCodecError(`frame blob has id ${id}${extended ? ', extended' : ''}; expected 0`)
   if (length < BLOB_HEADER) throw new UbusCodecError(`frame blob length ${length} under 4`)
-  if (((length + 3) & ~3) > MAX_BLOB) throw new UbusCodecError(`frame blob of ${length} bytes is over 1 MiB`)
+  if (padded(length) > MAX_BLOB) throw new UbusCodecError(`frame blob of ${length} bytes is over 1 MiB`)
   return HEADER_SIZE + length
 }
 
@@ -123,8 +123,8 @@ export const attrOf = (m: UbusMessage, id: number): MessageAttr | undefined => m
 
 /**
  * Cuts a byte stream into frames, whatever the chunking (several frames in one read, one frame
- * over many). A small state machine: wait for a header, then for the body; nothing is copied
- * until a whole frame is there.
+ * over many). A small state machine: wait for a header, then for the body; chunks are joined
+ * only when a header, or a whole frame, has arrived.
  */
 export class FrameReader {
   private chunks: Buffer[] = []
