@@ -25,12 +25,13 @@ export const MALFORMED_BODY = 'Malformed request body'
 export const UNSUPPORTED_TYPE = 'Unsupported content type'
 export const NOT_FOUND = 'Not found'
 export const BACKEND_UNAVAILABLE = 'Captive portal backend is not available'
+export const REPLY_TOO_LARGE = 'Reply too large for ubus, use the HTTP API'
 
 /** Every message in the catalog, seed's first, for the doc-sync test. */
 export const MESSAGES = {
   API_DISABLED, KEY_INCORRECT, KEY_NOT_SET, USERNAME_EXISTS, USER_ADDED, USERNAME_MISSING,
   NO_USERNAME, USER_REMOVED, UNKNOWN_ERROR, NO_ACTION, UNKNOWN_ACTION, TOO_MANY_ATTEMPTS,
-  BODY_TOO_LARGE, MALFORMED_BODY, UNSUPPORTED_TYPE, NOT_FOUND, BACKEND_UNAVAILABLE,
+  BODY_TOO_LARGE, MALFORMED_BODY, UNSUPPORTED_TYPE, NOT_FOUND, BACKEND_UNAVAILABLE, REPLY_TOO_LARGE,
 } as const
 
 /**
