@@ -56,7 +56,7 @@ export const keyMatches = (given: string, expected: string): boolean =>
   expected !== '' && timingSafeEqual(digest(given), digest(expected))
 
 /** The client's address, IPv4-mapped IPv6 written as plain IPv4. */
-const clientAddress = (req: IncomingMessage): string =>
+export const clientAddress = (req: IncomingMessage): string =>
   (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.)/, '')
 
 const allowed = (s: ApiSettings): string =>
