@@ -26,12 +26,16 @@ export const UNSUPPORTED_TYPE = 'Unsupported content type'
 export const NOT_FOUND = 'Not found'
 export const BACKEND_UNAVAILABLE = 'Captive portal backend is not available'
 export const REPLY_TOO_LARGE = 'Reply too large for ubus, use the HTTP API'
+export const SETTINGS_SAVED = 'API settings saved'
+export const NO_SETTING = 'No setting given'
+export const KEY_ROTATED = 'API key regenerated'
 
 /** Every message in the catalog, seed's first, for the doc-sync test. */
 export const MESSAGES = {
   API_DISABLED, KEY_INCORRECT, KEY_NOT_SET, USERNAME_EXISTS, USER_ADDED, USERNAME_MISSING,
   NO_USERNAME, USER_REMOVED, UNKNOWN_ERROR, NO_ACTION, UNKNOWN_ACTION, TOO_MANY_ATTEMPTS,
   BODY_TOO_LARGE, MALFORMED_BODY, UNSUPPORTED_TYPE, NOT_FOUND, BACKEND_UNAVAILABLE, REPLY_TOO_LARGE,
+  SETTINGS_SAVED, NO_SETTING, KEY_ROTATED,
 } as const
 
 /**

@@ -71,6 +71,7 @@ export const createVoucher = defineAction({
       ? insertWithFreshUsername(ctx, fields)
       : ctx.store.vouchers.insert({ ...fields, username })
     ctx.log.info(`voucher ${v.username} created (valid for ${v.valid_for})`)
+    ctx.emit('hotspot.voucher', { event: 'created', username: v.username, valid_for: v.valid_for, valid_from: formatLocal(v.valid_from) })
     return {
       message: USER_ADDED,
       // The seed's reply writes the limits as strings, unlike the voucher list.

@@ -1,7 +1,7 @@
 /**
  * @module actions/get-status
  * hotspotd's own health check (not in the seed): version, uptime, where it listens, the
- * captive-portal backend's state and how many vouchers exist. Holds no secret.
+ * captive-portal backend's state, the ubus side and how many vouchers exist. Holds no secret.
  */
 import { defineAction } from './spec'
 import { formatUptime } from '../domain/durations'
@@ -21,6 +21,7 @@ export const getStatus = defineAction({
         uptime: formatUptime(epoch(ctx.now()) - epoch(daemon.startedAt)),
         listening: daemon.listening(),
         backend: ctx.backend.status(),
+        ubus: daemon.ubus(),
         vouchers: ctx.store.vouchers.count(),
       },
     }

@@ -12,6 +12,7 @@ import { getLogins } from './get-logins'
 import { getGuestHosts } from './get-guest-hosts'
 import { getActiveGuests } from './get-active-guests'
 import { getStatus } from './get-status'
+import { getApiSettings, rotateApiKey, setApiSettings, showApiKey } from './api-settings'
 
 export const actions: readonly Action[] = [
   createVoucher,
@@ -25,4 +26,11 @@ export const actions: readonly Action[] = [
   getGuestHosts,
   getActiveGuests,
   getStatus,
+  getApiSettings,
+  setApiSettings,
+  showApiKey,
+  rotateApiKey,
 ]
+
+/** The seed's /api/ door serves every action but the admin ones. */
+export const apiActions: readonly Action[] = actions.filter((a) => a.admin !== true)

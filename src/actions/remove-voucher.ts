@@ -18,6 +18,7 @@ export const removeVoucher = defineAction({
     const removed = ctx.store.vouchers.remove(p.username as string)
     if (removed === undefined) throw new ApiError('not_found', USERNAME_MISSING)
     ctx.log.info(`voucher ${removed.username} removed`)
+    ctx.emit('hotspot.voucher', { event: 'removed', username: removed.username })
     try {
       const ended = await ctx.backend.disconnect(removed.username)
       if (ended > 0) ctx.log.info(`voucher ${removed.username}: ${ended} live session(s) ended`)

@@ -47,7 +47,30 @@ export interface DaemonInfo {
   version: string
   startedAt: Date
   listening: () => string[]
+  /** The ubus side: socket path, whether hotspotd is on the bus, whether the built-in /ubus serves. */
+  ubus: () => { socket: string; connected: boolean; jsonrpc: boolean }
 }
+
+/** The API's settings as the admin actions show and change them (UCI hotspotd.api). */
+export interface ApiSettingsView {
+  enabled: boolean
+  get: boolean
+  post: boolean
+  port: number
+  interfaces: string[]
+  key: string
+}
+
+/** What the admin actions may change: written to the UCI file, then applied by a reload. */
+export interface AdminControl {
+  api: () => ApiSettingsView
+  setApi: (patch: Partial<Pick<ApiSettingsView, 'enabled' | 'get' | 'post'>>) => Promise<void>
+  /** Saves a new random key and returns it; the old key stops working at once. */
+  rotateApiKey: () => Promise<string>
+}
+
+/** Events published on ubus (`ubus listen 'hotspot.*'`). */
+export type EventName = 'hotspot.voucher' | 'hotspot.session'
 
 /** Everything a handler may use. Handlers never touch a door. */
 export interface ActionContext {
@@ -58,6 +81,9 @@ export interface ActionContext {
   /** `valid_for` applied when create_voucher gets none (UCI hotspotd.main.default_valid_for). */
   defaultValidFor: () => string
   daemon: DaemonInfo
+  admin: AdminControl
+  /** Announces something that happened; never throws, never waits. */
+  emit: (event: EventName, data: Record<string, unknown>) => void
 }
 
 export interface Action<P extends ParamsSpec = ParamsSpec> {
@@ -65,8 +91,16 @@ export interface Action<P extends ParamsSpec = ParamsSpec> {
   name: string
   /** One line for the README. */
   summary: string
-  /** `read` actions only look; `write` actions change state (rpcd ACL groups follow this). */
+  /**
+   * `read` actions only look; `write` actions change state or reveal a secret. rpcd's ACL
+   * groups follow this.
+   */
   access: 'read' | 'write'
+  /**
+   * Admin actions are served by ubus, the built-in /ubus and the admin panel, never by the
+   * seed's /api/: an API key lets an integration use the API, not reconfigure or re-key it.
+   */
+  admin?: true
   params: P
   handler: (params: Params<P>, ctx: ActionContext) => Result | Promise<Result>
 }

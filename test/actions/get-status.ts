@@ -4,7 +4,7 @@ import { getStatus } from '../../src/actions/get-status'
 import { unavailableBackend } from '../../src/backend/index'
 import { testContext } from '../fixtures/context'
 
-t.test('reports version, uptime, addresses, backend and voucher count', async (t) => {
+t.test('reports version, uptime, addresses, backend, ubus and voucher count', async (t) => {
   const { ctx } = testContext(t)
   ctx.store.vouchers.insert({ username: 'u', passcode: 'p', fullname: 'f', valid_for: 'always', valid_from: 0, created_at: 0, download_limit: 0, upload_limit: 0 })
   t.same(await dispatch([getStatus], 'get_status', {}, ctx), {
@@ -14,6 +14,7 @@ t.test('reports version, uptime, addresses, backend and voucher count', async (t
       uptime: '9h12m45s',
       listening: ['127.0.0.1:8080'],
       backend: { name: 'none', available: true, detail: 'no captive portal on this host; live lists are empty' },
+      ubus: { socket: '/var/run/ubus/ubus.sock', connected: false, jsonrpc: true },
       vouchers: 1,
     },
   })

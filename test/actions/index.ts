@@ -1,20 +1,26 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { actions } from '../../src/actions/index'
+import { actions, apiActions } from '../../src/actions/index'
 
 const SEED = ['create_voucher', 'remove_voucher', 'get_voucher_users', 'get_email_users', 'get_fb_users',
   'get_mobile_users', 'get_free_users', 'get_logins', 'get_guest_hosts', 'get_active_guests']
 
 t.test('the table holds every action of the seed, in its order, then hotspotd\'s own', async (t) => {
   t.same(actions.map((a) => a.name).slice(0, SEED.length), SEED)
-  t.same(actions.map((a) => a.name).slice(SEED.length), ['get_status'])
+  t.same(actions.map((a) => a.name).slice(SEED.length), ['get_status', 'get_api_settings', 'set_api_settings', 'show_api_key', 'rotate_api_key'])
 })
 
-t.test('names are unique snake_case; only voucher changes are writes', async (t) => {
+t.test('the /api/ door gets every action but the admin ones', async (t) => {
+  t.same(apiActions.map((a) => a.name), [...SEED, 'get_status'])
+})
+
+const WRITES = ['create_voucher', 'remove_voucher', 'set_api_settings', 'show_api_key', 'rotate_api_key']
+
+t.test('names are unique snake_case; writes change state or reveal the key', async (t) => {
   t.equal(new Set(actions.map((a) => a.name)).size, actions.length)
   for (const a of actions) {
     t.match(a.name, /^[a-z]+(_[a-z]+)*$/, a.name)
-    t.equal(a.access, ['create_voucher', 'remove_voucher'].includes(a.name) ? 'write' : 'read', `${a.name} access`)
+    t.equal(a.access, WRITES.includes(a.name) ? 'write' : 'read', `${a.name} access`)
     t.ok(a.summary.length > 0, `${a.name} has a summary`)
     for (const [name, p] of Object.entries(a.params)) t.ok(p.doc.length > 0, `${a.name}.${name} is documented`)
   }

@@ -15,6 +15,7 @@ import { createRequestListener } from '../../src/http/routes'
 import { Throttle } from '../../src/http/throttle'
 import { createLogger } from '../../src/log'
 import { openStore, type Store } from '../../src/store/db'
+import { daemonInfo, memoryAdmin } from '../fixtures/context'
 
 const KEY = 'k3y-Secret-0123456789abcdef'
 /** The router's clock in these tests: the seed's voucher list shows this creation time. */
@@ -50,7 +51,9 @@ const harness = async (t: tap.Test, opts: HarnessOptions = {}): Promise<Harness>
     log,
     now: () => new Date(NOW),
     defaultValidFor: () => '1 day',
-    daemon: { version: 'test', startedAt: new Date(NOW), listening: () => [] },
+    daemon: daemonInfo({ version: 'test', startedAt: new Date(NOW), listening: () => [] }),
+    admin: memoryAdmin(),
+    emit: () => {},
   }
   const settings: ApiSettings = { enabled: true, get: true, post: true, key: KEY, ...opts.settings }
   const door: ApiDoor = {
