@@ -1,7 +1,8 @@
 /**
  * @module cli
  * The daemon's command line, kept stable for the init script and other tooling:
- * `hotspotd --config FILE --state-dir DIR [--listen HOST:PORT]... [--help] [--version]`.
+ * `hotspotd [passwd] --config FILE --state-dir DIR [--listen HOST:PORT]... [--ubus-socket PATH]
+ * [--help] [--version]`.
  */
 import { parseArgs } from 'node:util'
 import { DEFAULT_CONFIG_PATH } from './config/config'
@@ -9,20 +10,29 @@ import { DEFAULT_CONFIG_PATH } from './config/config'
 export interface ListenAddress { host: string; port: number }
 
 export interface CliOptions {
+  /** `run` (the daemon) or `passwd` (set the admin password and exit). */
+  command: 'run' | 'passwd'
   config: string
   /** Overrides hotspotd.main.state_dir when given. */
   stateDir?: string
   /** When given, replaces interface-based binding. */
   listen?: ListenAddress[]
+  /** Overrides hotspotd.ubus.socket when given. */
+  ubusSocket?: string
   help: boolean
   version: boolean
 }
 
-export const USAGE = `usage: hotspotd [--config FILE] [--state-dir DIR] [--listen HOST:PORT]... [--help] [--version]
+export const USAGE = `usage: hotspotd [--config FILE] [--state-dir DIR] [--listen HOST:PORT]... [--ubus-socket PATH]
+       hotspotd passwd [--config FILE]
+       hotspotd --help | --version
 
+  passwd              set the admin password (asked twice on a terminal, else the first
+                      line of standard input) and save its scrypt hash in the config
   --config FILE       UCI configuration file (default ${DEFAULT_CONFIG_PATH})
   --state-dir DIR     directory holding the database (default: hotspotd.main.state_dir)
   --listen HOST:PORT  address for the API; repeatable; replaces the api interfaces and port
+  --ubus-socket PATH  ubusd's socket (default: hotspotd.ubus.socket)
   --help              show this help
   --version           show the version
 `
@@ -42,27 +52,34 @@ export const parseListen = (text: string): ListenAddress => {
 
 /** Parses argv (without node and script). @throws UsageError */
 export const parseCli = (argv: string[]): CliOptions => {
-  let values
+  let values, positionals
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: argv,
       options: {
         config: { type: 'string' },
         'state-dir': { type: 'string' },
         listen: { type: 'string', multiple: true },
+        'ubus-socket': { type: 'string' },
         help: { type: 'boolean', default: false },
         version: { type: 'boolean', default: false },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     }))
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
+  const [command, ...rest] = positionals
+  if ((command !== undefined && command !== 'passwd') || rest.length > 0) {
+    throw new UsageError(`unexpected argument '${command === 'passwd' ? rest[0] as string : command as string}'`)
+  }
   return {
+    command: command === 'passwd' ? 'passwd' : 'run',
     config: values.config ?? DEFAULT_CONFIG_PATH,
     stateDir: values['state-dir'],
     listen: values.listen?.map(parseListen),
+    ubusSocket: values['ubus-socket'],
     help: values.help === true,
     version: values.version === true,
   }

@@ -1,23 +1,31 @@
 /**
  * @module main
  * hotspotd's entry point and the one file that knows every part: it reads the command line and
- * UCI config, opens the store, picks the backend, builds the action context, opens the doors,
+ * UCI config, opens the store, picks the backend, builds the action context, opens the doors
+ * (HTTP /api/, the `hotspot` object on ubus, the built-in JSON-RPC /ubus where no ubusd runs),
  * and applies a new configuration on SIGHUP without a restart.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
-import { actions } from './actions/index'
-import type { ActionContext } from './actions/spec'
+import { actions, apiActions } from './actions/index'
+import type { ActionContext, AdminControl } from './actions/spec'
 import { createBackend } from './backend/index'
 import { parseCli, USAGE, UsageError, type CliOptions, type ListenAddress } from './cli'
-import { type Config, loadConfig, saveNewApiKey } from './config/config'
-import type { UciPackage } from './config/uci'
+import { type Config, loadConfig, saveAdminPasswordHash, saveNewApiKey, updateUci } from './config/config'
+import { hashPassword, randomPassword } from './config/password'
+import { setOption, type UciPackage } from './config/uci'
 import { createLogger, type Logger } from './log'
+import { runPasswd, type PasswdInput } from './passwd'
 import { openStore, type Store } from './store/db'
-import { readNetworkConfig, resolveListen, type InterfaceTable } from './http/listen-addresses'
+import { readNetworkConfig, resolveListenLive, type InterfaceStatus, type InterfaceTable } from './http/listen-addresses'
 import { createRequestListener } from './http/routes'
 import { Listeners } from './http/server'
 import { Throttle } from './http/throttle'
+import { aclOf } from './ubus/acl'
+import { hotspotObject } from './ubus/bridge'
+import { UbusClient } from './ubus/client'
+import type { JsonRpcDoor } from './ubus/jsonrpc'
+import { Sessions, type LoginUser } from './ubus/sessions'
 import { VERSION } from './version'
 import { errorCode } from './errors'
 
@@ -48,9 +56,21 @@ export const firstStartBanner = (endpoint: string, key: string): string => [
   `  Try it:       curl -s -H 'Content-Type: application/json' -d '{"api-key":"${key}","action":"get_voucher_users"}' ${endpoint}`,
 ].join('\n')
 
-const summary = (c: Config, where: string[]): string =>
+/** Shown once, when the daemon generated the admin password for the built-in /ubus itself. */
+export const passwordBanner = (endpoint: string, password: string): string => [
+  'hotspotd generated a password for user admin (built-in /ubus sessions). It is shown only this once;',
+  'its hash is saved in the config as admin.password_hash. Change it with: hotspotd passwd',
+  `  Password:     ${password}`,
+  `  Sign in:      curl -s ${endpoint} -d '{"jsonrpc":"2.0","id":1,"method":"call","params":["00000000000000000000000000000000","session","login",{"username":"admin","password":"${password}"}]}'`,
+].join('\n')
+
+const summary = (c: Config, where: string[], jsonrpc: boolean): string =>
   `API ${c.api.enabled ? 'enabled' : 'disabled'} (POST ${c.api.post ? 'on' : 'off'}, GET ${c.api.get ? 'on' : 'off'})` +
-  ` on ${where.length > 0 ? where.join(', ') : 'no address'}; backend ${c.backend}`
+  ` on ${where.length > 0 ? where.join(', ') : 'no address'}; backend ${c.backend}; built-in /ubus ${jsonrpc ? 'on' : 'off'}`
+
+/** Whether the built-in JSON-RPC /ubus serves: forced on or off in UCI, else only where no ubusd socket exists. */
+const jsonRpcWanted = (c: Config, socket: string): boolean =>
+  c.ubus.jsonrpc === 'on' || (c.ubus.jsonrpc === 'auto' && !existsSync(socket))
 
 /** A config with a key: generates and saves one when the file has none. */
 const withKey = (file: string, loaded: { config: Config; pkg: UciPackage }): { config: Config; generated: boolean } => {
@@ -83,40 +103,127 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
   const log = createLogger(io.out, () => config.logLevel)
   const store = openState(opts.stateDir ?? config.stateDir, log)
   const startedAt = io.now()
+  const socketOf = (c: Config): string => opts.ubusSocket ?? c.ubus.socket
+  let jsonrpcOn = jsonRpcWanted(config, socketOf(config))
+  let ubus: UbusClient // created below, once everything it serves exists
+  let reloading = Promise.resolve()
+  const queue = (step: () => Promise<void>): Promise<void> => (reloading = reloading.then(step))
+
+  const admin: AdminControl = {
+    api: () => ({ ...config.api, interfaces: [...config.api.interfaces] }),
+    setApi: async (patch) => {
+      updateUci(opts.config, 'the API settings', (pkg) => {
+        for (const [name, on] of Object.entries(patch)) setOption(pkg, 'api', 'api', name, on ? '1' : '0')
+      })
+      await queue(reloadOnce)
+    },
+    rotateApiKey: async () => {
+      const key = saveNewApiKey(opts.config)
+      await queue(reloadOnce)
+      return key
+    },
+  }
   const ctx: ActionContext = {
     store,
     backend: createBackend(config.backend),
     log,
     now: io.now,
     defaultValidFor: () => config.defaultValidFor,
-    daemon: { version: VERSION, startedAt, listening: () => listeners.addresses() },
+    daemon: {
+      version: VERSION,
+      startedAt,
+      listening: () => listeners.addresses(),
+      ubus: () => ({ socket: socketOf(config), connected: ubus.connected, jsonrpc: jsonrpcOn }),
+    },
+    admin,
+    emit: (event, data) => {
+      if (!ubus.connected) return
+      ubus.sendEvent(event, data).catch((err: Error) => { log.debug(`ubus: event ${event} not sent: ${err.message}`) })
+    },
   }
-  const door = { actions, ctx, settings: () => config.api, throttle: new Throttle(), log }
-  const listeners = new Listeners(createRequestListener(door))
-  const wanted = (): ListenAddress[] => {
+  const hotspot = hotspotObject(actions, ctx)
+
+  /** The admin user, read from the file at each login so `hotspotd passwd` applies at once. */
+  const users = (): ReadonlyMap<string, LoginUser> => {
+    let hash = config.adminPasswordHash
+    try {
+      hash = loadConfig(opts.config).config.adminPasswordHash
+    } catch (err) {
+      log.warn(`ubus: ${(err as Error).message}; using the running configuration's admin password`)
+    }
+    return new Map([['admin', { hash, read: ['*'], write: ['*'] }]])
+  }
+  const sessions = new Sessions({ acl: aclOf(actions), users, now: () => io.now().getTime(), throttle: new Throttle(), log })
+  const jsonrpc: JsonRpcDoor = { objects: () => [sessions.object, hotspot], sessions, log }
+
+  const apiDoor = { actions: apiActions, ctx, settings: () => config.api, throttle: new Throttle(), log }
+  const listeners = new Listeners(createRequestListener(apiDoor, () => jsonrpcOn ? jsonrpc : undefined))
+  /** netifd's status of a logical interface, while hotspotd is on the bus. */
+  const statusOf = async (name: string): Promise<InterfaceStatus | undefined> =>
+    ubus.connected ? ubus.call(`network.interface.${name}`, 'status').catch(() => undefined) : undefined
+  const wanted = async (): Promise<ListenAddress[]> => {
     if (opts.listen !== undefined) return opts.listen
-    const { addresses, problems } = resolveListen(config.api.interfaces, config.api.port, io.interfaces(), io.network())
+    const { addresses, problems } = await resolveListenLive(config.api.interfaces, config.api.port, statusOf, io.interfaces(), io.network())
     for (const p of problems) log.warn(`api: ${p}`)
     return addresses
   }
+  const reconcile = async (why: string): Promise<void> => {
+    const before = listeners.addresses().join(', ')
+    try {
+      await listeners.reconcile(await wanted())
+    } catch (err) {
+      log.error(`${why}: ${(err as Error).message}`)
+    }
+    const after = listeners.addresses().join(', ')
+    if (after !== before) log.info(`${why}: API now on ${after === '' ? 'no address' : after}`)
+  }
+
+  /** A client for `socket` that publishes hotspot and follows interface events; not started yet. */
+  const ubusClient = (socket: string): UbusClient => {
+    const client = new UbusClient({ socketPath: socket, log })
+    client.publish(hotspot)
+    // netifd announces every interface change; follow the ones the API listens on.
+    client.listen('network.interface', (_event, data) => {
+      if (opts.listen === undefined && config.api.interfaces.includes(String(data.interface))) {
+        void queue(() => reconcile(`interface ${String(data.interface)} ${String(data.action)}`))
+      }
+    })
+    client.onState((up) => {
+      if (up && opts.listen === undefined) void queue(() => reconcile('ubus'))
+    })
+    return client
+  }
+  ubus = ubusClient(socketOf(config))
+
   try {
-    await listeners.reconcile(wanted())
+    await listeners.reconcile(await wanted())
   } catch (err) {
     await listeners.close()
     store.close()
     throw err
   }
+  ubus.start()
   const status = ctx.backend.status()
   if (!status.available) log.warn(`backend: ${status.detail}`)
-  log.info(`hotspotd ${VERSION} started: ${summary(config, listeners.addresses())}`)
-  const endpoint = `http://${listeners.addresses()[0] ?? `127.0.0.1:${config.api.port}`}/api/`
+  log.info(`hotspotd ${VERSION} started: ${summary(config, listeners.addresses(), jsonrpcOn)}`)
+  const base = `http://${listeners.addresses()[0] ?? `127.0.0.1:${config.api.port}`}`
   if (first.generated) {
-    if (io.isTTY) io.out(firstStartBanner(endpoint, config.api.key))
+    if (io.isTTY) io.out(firstStartBanner(`${base}/api/`, config.api.key))
     else log.info(`api: generated a new API key and saved it in ${opts.config} (api.key)`)
   }
+  if (jsonrpcOn && config.adminPasswordHash === '') {
+    if (io.isTTY) {
+      const password = randomPassword()
+      const hash = await hashPassword(password)
+      saveAdminPasswordHash(opts.config, hash)
+      config = { ...config, adminPasswordHash: hash }
+      io.out(passwordBanner(`${base}/ubus`, password))
+    } else {
+      log.warn(`ubus: no admin password is set, so /ubus logins are refused; set one with: hotspotd passwd --config ${opts.config}`)
+    }
+  }
 
-  let reloading = Promise.resolve()
-  const reloadOnce = async (): Promise<void> => {
+  async function reloadOnce (): Promise<void> {
     let next
     try {
       next = withKey(opts.config, loadConfig(opts.config))
@@ -127,18 +234,27 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     if (next.generated) log.info(`api: generated a new API key and saved it in ${opts.config} (api.key)`)
     if (opts.stateDir === undefined && next.config.stateDir !== config.stateDir) log.warn('reload: a new state_dir takes effect at restart')
     if (next.config.backend !== config.backend) ctx.backend = createBackend(next.config.backend)
+    if (next.config.adminPasswordHash !== config.adminPasswordHash) sessions.endSessionsOf('admin')
+    const oldSocket = socketOf(config)
     config = { ...next.config, stateDir: config.stateDir }
+    if (socketOf(config) !== oldSocket) {
+      await ubus.close()
+      ubus = ubusClient(socketOf(config))
+      ubus.start()
+    }
+    jsonrpcOn = jsonRpcWanted(config, socketOf(config))
     try {
-      await listeners.reconcile(wanted())
+      await listeners.reconcile(await wanted())
     } catch (err) {
       log.error(`reload: ${(err as Error).message}`)
     }
-    log.info(`reloaded ${opts.config}: ${summary(config, listeners.addresses())}`)
+    log.info(`reloaded ${opts.config}: ${summary(config, listeners.addresses(), jsonrpcOn)}`)
   }
   return {
-    reload: () => (reloading = reloading.then(reloadOnce)),
+    reload: () => queue(reloadOnce),
     close: async () => {
       await reloading
+      await ubus.close()
       await listeners.close()
       store.close()
       log.info('hotspotd stopped')
@@ -151,6 +267,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
 /** What the entry point needs of the process; tests pass their own. */
 export interface Proc {
   argv: string[]
+  stdin: PasswdInput
   stdout: (text: string) => void
   stderr: (text: string) => void
   onSignal: (signal: 'SIGHUP' | 'SIGTERM' | 'SIGINT', fn: () => void) => void
@@ -173,6 +290,16 @@ export const runMain = async (proc: Proc): Promise<Daemon | undefined> => {
     proc.exit(0)
     return undefined
   }
+  if (opts.command === 'passwd') {
+    try {
+      await runPasswd(opts.config, { stdin: proc.stdin, write: proc.stderr })
+      proc.exit(0)
+    } catch (err) {
+      proc.stderr(`hotspotd passwd: ${(err as Error).message}\n`)
+      proc.exit(1)
+    }
+    return undefined
+  }
   let daemon: Daemon
   try {
     daemon = await startDaemon(opts, proc.io)
@@ -192,6 +319,7 @@ export const runMain = async (proc: Proc): Promise<Daemon | undefined> => {
 if (require.main === module) {
   void runMain({
     argv: process.argv.slice(2),
+    stdin: process.stdin,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     onSignal: (signal, fn) => process.on(signal, fn),

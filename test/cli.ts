@@ -2,13 +2,18 @@ import t from 'tap'
 import { parseCli, parseListen, USAGE } from '../src/cli'
 
 t.test('defaults', async (t) => {
-  t.same(parseCli([]), { config: '/etc/config/hotspotd', stateDir: undefined, listen: undefined, help: false, version: false })
+  t.same(parseCli([]), { command: 'run', config: '/etc/config/hotspotd', stateDir: undefined, listen: undefined, ubusSocket: undefined, help: false, version: false })
 })
 
 t.test('every option', async (t) => {
-  t.same(parseCli(['--config', '/tmp/c', '--state-dir', '/tmp/s', '--listen', '127.0.0.1:8080', '--listen=[::1]:9', '--help', '--version']), {
-    config: '/tmp/c', stateDir: '/tmp/s', listen: [{ host: '127.0.0.1', port: 8080 }, { host: '::1', port: 9 }], help: true, version: true,
+  t.same(parseCli(['--config', '/tmp/c', '--state-dir', '/tmp/s', '--listen', '127.0.0.1:8080', '--listen=[::1]:9', '--ubus-socket', '/tmp/u', '--help', '--version']), {
+    command: 'run', config: '/tmp/c', stateDir: '/tmp/s', listen: [{ host: '127.0.0.1', port: 8080 }, { host: '::1', port: 9 }], ubusSocket: '/tmp/u', help: true, version: true,
   })
+})
+
+t.test('passwd is a command, before or after the options', async (t) => {
+  t.match(parseCli(['passwd']), { command: 'passwd', config: '/etc/config/hotspotd' })
+  t.match(parseCli(['--config', '/tmp/c', 'passwd']), { command: 'passwd', config: '/tmp/c' })
 })
 
 const listens: Array<[string, { host: string; port: number } | null]> = [
@@ -29,10 +34,11 @@ for (const [text, want] of listens) {
 
 t.test('unknown options and stray arguments are usage errors', async (t) => {
   t.throws(() => parseCli(['--bogus']), { code: 'USAGE', message: /Unknown option '--bogus'/ })
-  t.throws(() => parseCli(['extra']), { code: 'USAGE' })
+  t.throws(() => parseCli(['extra']), { code: 'USAGE', message: "unexpected argument 'extra'" })
+  t.throws(() => parseCli(['passwd', 'admin']), { code: 'USAGE', message: "unexpected argument 'admin'" })
   t.throws(() => parseCli(['--config']), { code: 'USAGE', message: /argument missing/ })
 })
 
 t.test('the usage text names every option', async (t) => {
-  for (const o of ['--config FILE', '--state-dir DIR', '--listen HOST:PORT', '--help', '--version']) t.match(USAGE, o)
+  for (const o of ['passwd', '--config FILE', '--state-dir DIR', '--listen HOST:PORT', '--ubus-socket PATH', '--help', '--version']) t.match(USAGE, o)
 })

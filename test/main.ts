@@ -2,10 +2,18 @@ import t, { type Test } from 'tap'
 import { createServer, type Server } from 'node:net'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { firstStartBanner, runMain, type Daemon, type Proc } from '../src/main'
+import { firstStartBanner, passwordBanner, runMain, type Daemon, type Proc } from '../src/main'
 import { loadConfig } from '../src/config/config'
+import { actions } from '../src/actions/index'
+import { PassThrough } from 'node:stream'
+import { hashPassword } from '../src/config/password'
+import { hotspotObject } from '../src/ubus/bridge'
+import { tableFromJson } from '../src/ubus/blobmsg'
+import { Attr, encodeMessage, MsgType, type MessageAttr } from '../src/ubus/message'
+import { signatureOf } from '../src/ubus/signature'
+import { UbusdReplay, type Step } from './fixtures/ubusd-replay'
 
-const uci = (o: { enabled?: string; get?: string; post?: string; key?: string; port?: string; backend?: string; stateDir?: string; iface?: string } = {}): string => `
+const uci = (o: { enabled?: string; get?: string; post?: string; key?: string; port?: string; backend?: string; stateDir?: string; iface?: string; iface2?: string; socket?: string; jsonrpc?: string; hash?: string } = {}): string => `
 config hotspotd 'main'
 	option state_dir '${o.stateDir ?? '/nonexistent'}'
 	option backend '${o.backend ?? 'none'}'
@@ -15,7 +23,12 @@ config api 'api'
 	option post '${o.post ?? '1'}'
 	option key '${o.key ?? 'k'.repeat(32)}'
 	option port '${o.port ?? String(FREE_PORT)}'
-	list interface '${o.iface ?? 'lo'}'
+	list interface '${o.iface ?? 'lo'}'${o.iface2 === undefined ? '' : `\n\tlist interface '${o.iface2}'`}
+config ubus 'ubus'
+	option socket '${o.socket ?? '/nonexistent/ubus.sock'}'
+	option jsonrpc '${o.jsonrpc ?? '0'}'
+config admin 'admin'
+	option password_hash '${o.hash ?? ''}'
 `
 
 // A port that was free a moment ago, for configs that listen by interface.
@@ -30,13 +43,14 @@ t.before(async () => {
 
 interface Run { daemon: Daemon | undefined; out: string[]; err: string[]; exits: number[]; signals: Map<string, () => void>; proc: Proc }
 
-const run = async (argv: string[], over: Partial<Proc['io']> = {}): Promise<Run> => {
+const run = async (argv: string[], over: Partial<Proc['io']> = {}, stdin?: Proc['stdin']): Promise<Run> => {
   const out: string[] = []
   const err: string[] = []
   const exits: number[] = []
   const signals = new Map<string, () => void>()
   const proc: Proc = {
     argv,
+    stdin: stdin ?? process.stdin,
     stdout: (s) => { out.push(s) },
     stderr: (s) => { err.push(s) },
     onSignal: (sig, fn) => { signals.set(sig, fn) },
@@ -148,8 +162,7 @@ t.test('the banner holds the endpoint, the key and a curl line that works', asyn
 })
 
 t.test('listens on the configured interfaces, and warns about those with no address', async (t) => {
-  const dir = t.testdir({ config: uci({ iface: 'lo', backend: 'opennds' }) })
-  writeFileSync(join(dir, 'config'), uci({ backend: 'opennds' }) + "\tlist interface 'guestless'\n")
+  const dir = t.testdir({ config: uci({ iface: 'lo', iface2: 'guestless', backend: 'opennds' }) })
   const r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 's')])
   const d = r.daemon as Daemon
   t.match(d.listening(), [/^127\.0\.0\.1:\d+$/])
@@ -206,4 +219,236 @@ t.test('with no address yet, it runs and says so', async (t) => {
   t.teardown(() => d.close())
   t.same(d.listening(), [])
   t.match(r.out.join('\n'), /started: API enabled \(POST on, GET on\) on no address; backend none/)
+})
+
+/** One frame as hex, built with the codec that test/ubus/ checks against the recorded ubusd. */
+const frame = (type: number, seq: number, peer: number, attrs: MessageAttr[] = []): string =>
+  encodeMessage({ version: 0, type, seq, peer, attrs }).toString('hex')
+const u32 = (id: number, value: number): MessageAttr => ({ id, kind: 'u32', value })
+const str = (id: number, value: string): MessageAttr => ({ id, kind: 'string', value })
+const table = (id: number, value: Record<string, unknown>): MessageAttr => ({ id, kind: 'blobmsg', value: tableFromJson(value) })
+
+/**
+ * What ubusd and hotspotd say when hotspotd connects as client `client`: HELLO, ADD_OBJECT of
+ * hotspot with the action table's signature (answered with object id `obj`), the anonymous
+ * listener object (`listener`) and its registration for netifd's `network.interface` events.
+ */
+const connectSteps = (client: number, obj: number, listener: number): Step[] => {
+  const signature = signatureOf(hotspotObject(actions, {} as never).methods)
+  return [
+    { send: frame(MsgType.HELLO, 0, client) },
+    { expect: frame(MsgType.ADD_OBJECT, 1, 0, [str(Attr.OBJPATH, 'hotspot'), { id: Attr.SIGNATURE, kind: 'blobmsg', value: signature }]) },
+    { send: frame(MsgType.DATA, 1, 0, [u32(Attr.OBJID, obj), u32(Attr.OBJTYPE, 0x3355aba5)]) },
+    { send: frame(MsgType.STATUS, 1, 0, [u32(Attr.STATUS, 0)]) },
+    { expect: frame(MsgType.ADD_OBJECT, 2, 0) },
+    { send: frame(MsgType.DATA, 2, 0, [u32(Attr.OBJID, listener)]) },
+    { send: frame(MsgType.STATUS, 2, 0, [u32(Attr.STATUS, 0)]) },
+    { expect: frame(MsgType.INVOKE, 3, 1, [u32(Attr.OBJID, 1), str(Attr.METHOD, 'register'), table(Attr.DATA, { object: listener | 0, pattern: 'network.interface' })]) },
+    { send: frame(MsgType.STATUS, 3, 1, [u32(Attr.STATUS, 0)]) },
+  ]
+}
+
+const until = async (what: () => boolean): Promise<void> => {
+  while (!what()) await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
+t.test('on ubus: publishes hotspot, answers calls, sends events, and re-publishes after ubusd restarts', async (t) => {
+  const VOUCHER = { username: 'ubus1', passcode: 'pass1234', fullname: 'Via Ubus', valid_for: '1 day', valid_from: '2025-01-17 10:00:00' }
+  const created = { event: 'created', username: 'ubus1', valid_for: '1 day', valid_from: '2025-01-17 10:00:00' }
+  const reply = { message: 'User added successfully', user: { id: 1, ...VOUCHER, download_limit: '0', upload_limit: '0' }, error: false }
+  const CALLER = 0xcafe0001
+  let r: Run | undefined
+  const status = async (): Promise<{ connected: boolean }> =>
+    ((await api(r?.daemon as Daemon, { 'api-key': 'k'.repeat(32), action: 'get_status' })).body.data as { ubus: { connected: boolean } }).ubus
+  const replay = new UbusdReplay(t, [
+    ...connectSteps(0x11111111, 0x233acf04, 0x6588a736),
+    { run: () => until(() => r?.out.includes('info: ubus: published hotspot as object 233acf04') === true) },
+    { run: async () => { t.same(await status(), { socket: replay.path, connected: true, jsonrpc: false }, 'the status says so') } },
+    // ubusd forwards `ubus call hotspot create_voucher {...}` from client CALLER
+    { send: frame(MsgType.INVOKE, 7, CALLER, [u32(Attr.OBJID, 0x233acf04), str(Attr.METHOD, 'create_voucher'), str(Attr.USER, 'root'), str(Attr.GROUP, 'root'), table(Attr.DATA, VOUCHER)]) },
+    { expect: frame(MsgType.INVOKE, 4, 1, [u32(Attr.OBJID, 1), str(Attr.METHOD, 'send'), table(Attr.DATA, { id: 'hotspot.voucher', data: created })]) },
+    { expect: frame(MsgType.DATA, 7, CALLER, [u32(Attr.OBJID, 0x233acf04), table(Attr.DATA, reply)]) },
+    { expect: frame(MsgType.STATUS, 7, CALLER, [u32(Attr.STATUS, 0), u32(Attr.OBJID, 0x233acf04)]) },
+    { send: frame(MsgType.STATUS, 4, 1, [u32(Attr.STATUS, 0)]) },
+    // a call that fails: the seed's message, ubus status 4
+    { send: frame(MsgType.INVOKE, 8, CALLER, [u32(Attr.OBJID, 0x233acf04), str(Attr.METHOD, 'remove_voucher'), table(Attr.DATA, { username: 'nobody' })]) },
+    { expect: frame(MsgType.DATA, 8, CALLER, [u32(Attr.OBJID, 0x233acf04), table(Attr.DATA, { message: "Username doesn't exist", error: true })]) },
+    { expect: frame(MsgType.STATUS, 8, CALLER, [u32(Attr.STATUS, 4), u32(Attr.OBJID, 0x233acf04)]) },
+    // ubusd goes away and comes back: hotspotd reconnects and publishes again, from seq 1
+    { close: true },
+    ...connectSteps(0x22222222, 0x0e6f2747, 0x502f4461),
+    { run: () => until(() => r?.out.includes('info: ubus: published hotspot as object 0e6f2747') === true) },
+    // a voucher created over HTTP is announced on the new connection
+    { run: async () => { t.equal((await api(r?.daemon as Daemon, { 'api-key': 'k'.repeat(32), action: 'create_voucher', ...VOUCHER, username: 'http2' })).status, 200) } },
+    { expect: frame(MsgType.INVOKE, 4, 1, [u32(Attr.OBJID, 1), str(Attr.METHOD, 'send'), table(Attr.DATA, { id: 'hotspot.voucher', data: { ...created, username: 'http2' } })]) },
+    { send: frame(MsgType.STATUS, 4, 1, [u32(Attr.STATUS, 0)]) },
+  ])
+  await replay.listen()
+  const dir = t.testdirName // made by the replay, which keeps its socket there
+  writeFileSync(join(dir, 'config'), uci({ socket: replay.path }))
+  r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'])
+  await replay.done
+  t.same(replay.mismatches, [])
+  t.ok(r.out.some((l) => l.startsWith(`warn: ubus: connection to ${replay.path} lost`)), 'the drop is one log line')
+  await r.daemon?.close()
+})
+
+t.test('netifd\'s interface events and status decide the listen addresses while on ubus', async (t) => {
+  let r: Run | undefined
+  const lo = 0x7e570001
+  const statusCall = (seq: number, up: boolean, address = '127.0.0.1'): Step[] => [
+    { expect: frame(MsgType.LOOKUP, seq, 0, [str(Attr.OBJPATH, 'network.interface.lo')]) },
+    { send: frame(MsgType.DATA, seq, 0, [str(Attr.OBJPATH, 'network.interface.lo'), u32(Attr.OBJID, lo), u32(Attr.OBJTYPE, 5), { id: Attr.SIGNATURE, kind: 'blobmsg', value: [] }]) },
+    { send: frame(MsgType.STATUS, seq, 0, [u32(Attr.STATUS, 0)]) },
+    { expect: frame(MsgType.INVOKE, seq + 1, lo, [u32(Attr.OBJID, lo), str(Attr.METHOD, 'status'), table(Attr.DATA, {})]) },
+    { send: frame(MsgType.DATA, seq + 1, lo, [u32(Attr.OBJID, lo), table(Attr.DATA, { up, 'ipv4-address': [{ address, mask: 8 }] })]) },
+    { send: frame(MsgType.STATUS, seq + 1, lo, [u32(Attr.STATUS, 0), u32(Attr.OBJID, lo)]) },
+  ]
+  const replay = new UbusdReplay(t, [
+    ...connectSteps(0x33333333, 0x44444444, 0x55555555),
+    ...statusCall(4, true), // on connecting, the addresses are asked of netifd
+    { run: () => until(() => r?.out.some((l) => l.startsWith('info: ubus: connected')) === true) },
+    // netifd: lo went down
+    { send: frame(MsgType.INVOKE, 9, 0, [u32(Attr.OBJID, 0x55555555), str(Attr.METHOD, 'network.interface'), table(Attr.DATA, { action: 'ifdown', interface: 'lo' })]) },
+    { expect: frame(MsgType.STATUS, 9, 0, [u32(Attr.STATUS, 0), u32(Attr.OBJID, 0x55555555)]) },
+    ...statusCall(6, false),
+    { run: () => until(() => r?.out.includes('info: interface lo ifdown: API now on no address') === true) },
+    // an interface the API does not listen on changes nothing
+    { send: frame(MsgType.INVOKE, 10, 0, [u32(Attr.OBJID, 0x55555555), str(Attr.METHOD, 'network.interface'), table(Attr.DATA, { action: 'ifup', interface: 'wan' })]) },
+    { expect: frame(MsgType.STATUS, 10, 0, [u32(Attr.STATUS, 0), u32(Attr.OBJID, 0x55555555)]) },
+    { send: frame(MsgType.INVOKE, 11, 0, [u32(Attr.OBJID, 0x55555555), str(Attr.METHOD, 'network.interface'), table(Attr.DATA, { action: 'ifup', interface: 'lo' })]) },
+    { expect: frame(MsgType.STATUS, 11, 0, [u32(Attr.STATUS, 0), u32(Attr.OBJID, 0x55555555)]) },
+    ...statusCall(8, true),
+    { run: () => until(() => r?.out.some((l) => /^info: interface lo ifup: API now on 127\.0\.0\.1:\d+$/.test(l)) === true) },
+    // an address this host does not have: logged, and the running address keeps serving
+    { send: frame(MsgType.INVOKE, 12, 0, [u32(Attr.OBJID, 0x55555555), str(Attr.METHOD, 'network.interface'), table(Attr.DATA, { action: 'ifupdate', interface: 'lo' })]) },
+    { expect: frame(MsgType.STATUS, 12, 0, [u32(Attr.STATUS, 0), u32(Attr.OBJID, 0x55555555)]) },
+    ...statusCall(10, true, '192.0.2.77'),
+    { run: () => until(() => r?.out.some((l) => l.startsWith('error: interface lo ifupdate: cannot listen on 192.0.2.77:')) === true) },
+  ])
+  await replay.listen()
+  const dir = t.testdirName
+  writeFileSync(join(dir, 'config'), uci({ socket: replay.path }))
+  r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 's')])
+  await replay.done
+  t.same(replay.mismatches, [])
+  t.same(r.daemon?.listening().length, 1)
+  await r.daemon?.close()
+})
+
+const piped = (text: string): PassThrough => {
+  const s = new PassThrough()
+  s.end(text)
+  return s
+}
+
+/** A JSON-RPC call to the daemon's /ubus; answers the `result` or `error`. */
+const rpc = async (d: Daemon, params: unknown[]): Promise<unknown> => {
+  const res = await fetch(`http://${d.listening()[0] as string}/ubus`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'call', params }) })
+  const body = await res.json() as { result?: unknown; error?: unknown }
+  return body.result ?? body.error
+}
+const NULL_SID = '0'.repeat(32)
+const DENIED = { code: -32002, message: 'Access denied' }
+
+t.test('passwd, then the seed\'s JSON-RPC session on the built-in /ubus, with the admin actions', async (t) => {
+  const dir = t.testdir({ config: uci({ jsonrpc: '1' }) })
+  const cfg = join(dir, 'config')
+  const set = await run(['passwd', '--config', cfg], {}, piped('rigpass-long\n'))
+  t.same(set.exits, [0])
+  t.match(set.err.join(''), `Password for admin saved in ${cfg}`)
+  const short = await run(['passwd', '--config', cfg], {}, piped('short\n'))
+  t.same(short.exits, [1])
+  t.equal(short.err.join(''), 'hotspotd passwd: password too short: at least 8 characters; nothing changed\n')
+
+  let clock = Date.now()
+  const r = await run(['--config', cfg, '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'], { now: () => new Date(clock) })
+  const d = r.daemon as Daemon
+  t.teardown(() => d.close())
+  t.match(r.out.join('\n'), /started: .*; built-in \/ubus on/)
+  t.same(await rpc(d, [NULL_SID, 'session', 'login', { username: 'admin', password: 'wrong-pass' }]), [6], 'a wrong password is [6]')
+  const login = await rpc(d, [NULL_SID, 'session', 'login', { username: 'admin', password: 'rigpass-long', timeout: 300 }]) as [number, { ubus_rpc_session: string }]
+  const sid = login[1].ubus_rpc_session
+  t.match(sid, /^[0-9a-f]{32}$/)
+  const reads = actions.filter((a) => a.access === 'read').map((a) => a.name)
+  const writes = actions.filter((a) => a.access === 'write').map((a) => a.name)
+  t.same(login, [0, {
+    ubus_rpc_session: sid, timeout: 300, expires: 300,
+    acls: {
+      'access-group': { 'hotspotd-read': ['read'], 'hotspotd-write': ['write'], unauthenticated: ['read'] },
+      ubus: { hotspot: [...reads, ...writes], session: ['destroy', 'access', 'login'] },
+    },
+    data: { username: 'admin' },
+  }], 'rpcd\'s login reply, with hotspotd\'s groups')
+  t.same(await rpc(d, [sid, 'hotspot', 'get_voucher_users', {}]), [0, { users: [] }], 'a call with the session')
+  t.same(await rpc(d, [NULL_SID, 'hotspot', 'get_voucher_users', {}]), DENIED, 'the null session is denied')
+  t.same(await rpc(d, [sid, 'hotspot', 'remove_voucher', { username: 'nobody' }]), [4, { message: "Username doesn't exist", error: true }])
+
+  // the admin actions write the UCI file and apply at once
+  t.match(await rpc(d, [sid, 'hotspot', 'set_api_settings', { get: false }]), [0, { message: 'API settings saved', data: { get: false, post: true } }])
+  t.equal(loadConfig(cfg).config.api.get, false, 'written to the file')
+  const get = await fetch(`http://${d.listening()[0] as string}/api/?api-key=${'k'.repeat(32)}&action=get_logins`)
+  t.equal(get.status, 405)
+  t.same(await get.json(), { message: 'API Key not set or method not allowed', error: true }, 'GET is refused with the seed\'s message')
+  const rotated = await rpc(d, [sid, 'hotspot', 'rotate_api_key', {}]) as [number, { key: string }]
+  t.match(rotated, [0, { message: 'API key regenerated', key: /^[0-9a-f]{32}$/ }])
+  t.equal(loadConfig(cfg).config.api.key, rotated[1].key)
+  t.same((await api(d, { 'api-key': 'k'.repeat(32), action: 'get_logins' })).body, { message: 'API Key is incorrect', error: true }, 'the old key is refused')
+  t.equal((await api(d, { 'api-key': rotated[1].key, action: 'get_logins' })).status, 200, 'the new key works')
+  t.same(await rpc(d, [sid, 'hotspot', 'show_api_key', {}]), [0, { key: rotated[1].key }])
+  await rpc(d, [sid, 'hotspot', 'set_api_settings', { get: true }])
+  t.equal((await fetch(`http://${d.listening()[0] as string}/api/?api-key=${rotated[1].key}&action=get_logins`)).status, 200, 'GET on again')
+  t.same((await api(d, { 'api-key': rotated[1].key, action: 'show_api_key' })).body, { message: 'Unknown action', error: true }, 'admin actions are not on /api/')
+
+  // sessions expire: 300 s without use
+  clock += 301_000
+  t.same(await rpc(d, [sid, 'hotspot', 'get_voucher_users', {}]), DENIED, 'expired')
+
+  // a new password ends the admin's sessions at the next reload
+  const again = await rpc(d, [NULL_SID, 'session', 'login', { username: 'admin', password: 'rigpass-long' }]) as [number, { ubus_rpc_session: string }]
+  await run(['passwd', '--config', cfg], {}, piped('another-pass\n'))
+  t.match(await rpc(d, [NULL_SID, 'session', 'login', { username: 'admin', password: 'another-pass' }]), [0, { data: { username: 'admin' } }], 'the new password applies at the next sign-in')
+  await d.reload()
+  t.same(await rpc(d, [again[1].ubus_rpc_session, 'hotspot', 'get_status', {}]), DENIED, 'sessions from before the change are gone')
+
+  // a config that does not parse at login: the running one's password is used, and said
+  writeFileSync(cfg, "config api 'api\n")
+  t.match(await rpc(d, [NULL_SID, 'session', 'login', { username: 'admin', password: 'another-pass' }]), [0, { data: { username: 'admin' } }])
+  t.ok(r.out.some((l) => l.startsWith('warn: ubus: ') && l.endsWith("; using the running configuration's admin password")))
+})
+
+t.test('the built-in /ubus with no password: generated and shown once to a person, else a warning', async (t) => {
+  const dir = t.testdir({ tty: uci({ jsonrpc: 'auto' }), quiet: uci({ jsonrpc: 'auto' }) })
+  const tty = await run(['--config', join(dir, 'tty'), '--state-dir', join(dir, 't'), '--listen', '127.0.0.1:0'], { isTTY: true })
+  const d = tty.daemon as Daemon
+  const banner = tty.out.find((l) => l.includes('generated a password for user admin')) as string
+  const password = /Password: +(\S+)/.exec(banner)?.[1] as string
+  t.equal(banner, passwordBanner(`http://${d.listening()[0] as string}/ubus`, password))
+  t.match(await rpc(d, [NULL_SID, 'session', 'login', { username: 'admin', password }]), [0, { data: { username: 'admin' } }], 'it works')
+  t.notMatch(loadConfig(join(dir, 'tty')).config.adminPasswordHash, password, 'only its hash is saved')
+  await d.close()
+
+  const quiet = await run(['--config', join(dir, 'quiet'), '--state-dir', join(dir, 'q'), '--listen', '127.0.0.1:0'])
+  t.ok(quiet.out.includes(`warn: ubus: no admin password is set, so /ubus logins are refused; set one with: hotspotd passwd --config ${join(dir, 'quiet')}`))
+  t.same(await rpc(quiet.daemon as Daemon, [NULL_SID, 'session', 'login', { username: 'admin', password: '' }]), [6], 'no password: no login')
+  await quiet.daemon?.close()
+})
+
+t.test('jsonrpc auto: served while no ubusd socket exists; a new socket in UCI reconnects at reload', async (t) => {
+  const replay = new UbusdReplay(t, connectSteps(0x66666666, 0x77777777, 0x88888888))
+  const dir = t.testdirName
+  const cfg = join(dir, 'config')
+  writeFileSync(cfg, uci({ jsonrpc: 'auto', socket: join(dir, 'none.sock'), hash: await hashPassword('rigpass-long') }))
+  const r = await run(['--config', cfg, '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'])
+  const d = r.daemon as Daemon
+  t.teardown(() => d.close())
+  t.match(await rpc(d, [NULL_SID, 'session', 'login', { username: 'admin', password: 'rigpass-long' }]), [0, {}], 'no socket: /ubus serves')
+  await replay.listen()
+  writeFileSync(cfg, uci({ jsonrpc: 'auto', socket: replay.path }))
+  await d.reload()
+  await replay.done
+  t.same(replay.mismatches, [])
+  const off = await fetch(`http://${d.listening()[0] as string}/ubus`, { method: 'POST', body: '{}' })
+  t.equal(off.status, 404, 'ubusd is there: the built-in /ubus is off')
+  t.match(r.out.join('\n'), /reloaded .*; built-in \/ubus off/)
 })

@@ -21,13 +21,27 @@ export interface ApiConfig {
   interfaces: string[]
 }
 
+/** When the built-in JSON-RPC `/ubus` is served: where no ubusd socket exists, always, never. */
+export type JsonRpcMode = 'auto' | 'on' | 'off'
+
+export interface UbusConfig {
+  /** ubusd's unix socket (`--ubus-socket` overrides). */
+  socket: string
+  jsonrpc: JsonRpcMode
+}
+
 export interface Config {
   stateDir: string
   defaultValidFor: string
   backend: string
   logLevel: Level
   api: ApiConfig
+  ubus: UbusConfig
+  /** scrypt hash of the `admin` user's password (`hotspotd passwd`); empty: no password, no logins. */
+  adminPasswordHash: string
 }
+
+export const DEFAULT_UBUS_SOCKET = '/var/run/ubus/ubus.sock'
 
 export const DEFAULT_CONFIG_PATH = '/etc/config/hotspotd'
 
@@ -73,6 +87,9 @@ const reader = (file: string, s: UciSection | undefined, path: string) => {
 export const configFromUci = (pkg: UciPackage, file: string): Config => {
   const main = reader(file, section(pkg, 'main'), 'hotspotd.main')
   const api = reader(file, section(pkg, 'api'), 'hotspotd.api')
+  const ubus = reader(file, section(pkg, 'ubus'), 'hotspotd.ubus')
+  const admin = reader(file, section(pkg, 'admin'), 'hotspotd.admin')
+  const jsonrpc = ubus.str('jsonrpc', 'auto').toLowerCase()
   const validFor = main.str('default_valid_for', '1 day')
   const level = main.str('log_level', 'info')
   return {
@@ -88,6 +105,11 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
       port: api.int('port', 8080, 1, 65535),
       interfaces: api.list('interface', ['lan', 'mgmt']),
     },
+    ubus: {
+      socket: ubus.str('socket', DEFAULT_UBUS_SOCKET),
+      jsonrpc: jsonrpc === 'auto' ? 'auto' : TRUE.has(jsonrpc) ? 'on' : FALSE.has(jsonrpc) ? 'off' : ubus.fail('jsonrpc', "expected 'auto', '1' or '0'", jsonrpc),
+    },
+    adminPasswordHash: admin.str('password_hash', ''),
   }
 }
 
@@ -107,16 +129,29 @@ export const loadConfig = (file: string): { config: Config; pkg: UciPackage } =>
 export const generateApiKey = (): string => randomBytes(16).toString('hex')
 
 /**
- * Saves a freshly generated API key into the UCI file (as `uci set hotspotd.api.key=...;
- * uci commit` would) and returns it.
+ * Changes the UCI file as `uci set ...; uci commit hotspotd` would: reads it afresh (so edits
+ * made meanwhile by `uci` are kept), applies `edit`, and replaces the file atomically.
+ * @throws ConfigError naming the file and `what` was being saved
  */
-export const saveNewApiKey = (file: string, pkg: UciPackage): string => {
-  const key = generateApiKey()
-  setOption(pkg, 'api', 'api', 'key', key)
+export const updateUci = (file: string, what: string, edit: (pkg: UciPackage) => void, pkg?: UciPackage): void => {
   try {
-    writeUciFile(file, pkg)
+    const current = pkg ?? readUciFile(file)
+    edit(current)
+    writeUciFile(file, current)
   } catch (err) {
-    throw new ConfigError(`cannot save the generated API key to ${file}: ${errorCode(err)}`)
+    const e = err as NodeJS.ErrnoException
+    throw new ConfigError(`cannot save ${what} to ${file}: ${e.code === 'UCI_SYNTAX' ? e.message : errorCode(e)}`)
   }
+}
+
+/** Saves a freshly generated API key into the UCI file (hotspotd.api.key) and returns it. */
+export const saveNewApiKey = (file: string, pkg?: UciPackage): string => {
+  const key = generateApiKey()
+  updateUci(file, 'the generated API key', (p) => { setOption(p, 'api', 'api', 'key', key) }, pkg)
   return key
+}
+
+/** Saves the admin password hash (hotspotd.admin.password_hash). */
+export const saveAdminPasswordHash = (file: string, hash: string, pkg?: UciPackage): void => {
+  updateUci(file, 'the admin password', (p) => { setOption(p, 'admin', 'admin', 'password_hash', hash) }, pkg)
 }

@@ -1,12 +1,18 @@
 /**
  * @module http/routes
- * The LAN/MGMT listener's request listener: `/api` and `/api/` go to the API door; anything
- * else is answered 404 in the seed's envelope. Later doors (`/ubus`, `/admin/`) mount here.
+ * The LAN/MGMT listener's request listener: `/api` and `/api/` go to the API door; `/ubus`
+ * (and uhttpd's `/ubus/call/<object>`, `/ubus/list`) to the built-in JSON-RPC door while it is
+ * on; anything else is answered 404 in the seed's envelope. The admin panel mounts here later.
  */
 import type { RequestListener } from 'node:http'
+import { handleJsonRpc, isJsonRpcPath, type JsonRpcDoor } from '../ubus/jsonrpc'
 import { handleApi, isApiPath, notFound, type ApiDoor } from './api'
 
-export const createRequestListener = (door: ApiDoor): RequestListener => (req, res) => {
+/**
+ * @param jsonrpc the JSON-RPC door while it is served (no ubusd socket, or forced on in UCI),
+ *   else undefined; asked for every request, so a reload switches it at once.
+ */
+export const createRequestListener = (door: ApiDoor, jsonrpc: () => JsonRpcDoor | undefined = () => undefined): RequestListener => (req, res) => {
   let url: URL
   try {
     url = new URL(req.url as string, 'http://hotspotd') // node:http always sets url on a server request
@@ -14,6 +20,8 @@ export const createRequestListener = (door: ApiDoor): RequestListener => (req, r
     notFound(res)
     return
   }
+  const rpc = isJsonRpcPath(url.pathname) ? jsonrpc() : undefined
   if (isApiPath(url.pathname)) void handleApi(door, req, res, url) // answers every failure itself
+  else if (rpc !== undefined) void handleJsonRpc(rpc, req, res, url) // likewise
   else notFound(res)
 }

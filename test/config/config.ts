@@ -1,7 +1,7 @@
 import t from 'tap'
-import { chmodSync, readFileSync, statSync } from 'node:fs'
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { configFromUci, generateApiKey, loadConfig, saveNewApiKey } from '../../src/config/config'
+import { configFromUci, generateApiKey, loadConfig, saveAdminPasswordHash, saveNewApiKey, updateUci } from '../../src/config/config'
 import { parseUci } from '../../src/config/uci'
 
 const SHIPPED = `
@@ -26,6 +26,8 @@ const DEFAULTS = {
   backend: 'opennds',
   logLevel: 'info',
   api: { enabled: false, post: true, get: false, key: '', port: 8080, interfaces: ['lan', 'mgmt'] },
+  ubus: { socket: '/var/run/ubus/ubus.sock', jsonrpc: 'auto' },
+  adminPasswordHash: '',
 }
 
 t.test('the shipped file and an empty file mean the same defaults', async (t) => {
@@ -51,11 +53,19 @@ config api 'api'
 	option key 'k'
 	option port '80'
 	option interface 'br-lan eth1'
+config ubus 'ubus'
+	option socket '/tmp/u.sock'
+	option jsonrpc 'ON'
+config admin 'admin'
+	option password_hash '$scrypt$x'
 `), 'f')
   t.same(c, {
     stateDir: '/srv/h', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
     api: { enabled: true, post: false, get: true, key: 'k', port: 80, interfaces: ['br-lan', 'eth1'] },
+    ubus: { socket: '/tmp/u.sock', jsonrpc: 'on' },
+    adminPasswordHash: '$scrypt$x',
   })
+  t.equal(configFromUci(parseUci("config ubus 'ubus'\n\toption jsonrpc '0'"), 'f').ubus.jsonrpc, 'off')
 })
 
 const bad: Array<[string, string]> = [
@@ -66,6 +76,7 @@ const bad: Array<[string, string]> = [
   ["config api 'api'\n\tlist key 'a'\n\tlist key 'b'", 'f: option hotspotd.api.key: expected a single value, got ["a","b"]'],
   ["config hotspotd 'main'\n\toption default_valid_for '7 weeks'", `f: option hotspotd.main.default_valid_for: expected one of the seed's valid_for values, got "7 weeks"`],
   ["config hotspotd 'main'\n\toption log_level 'loud'", 'f: option hotspotd.main.log_level: expected debug, info, warn or error, got "loud"'],
+  ["config ubus 'ubus'\n\toption jsonrpc 'sometimes'", `f: option hotspotd.ubus.jsonrpc: expected 'auto', '1' or '0', got "sometimes"`],
 ]
 for (const [text, message] of bad) {
   t.throws(() => configFromUci(parseUci(text), 'f'), { code: 'CONFIG', message }, message)
@@ -108,4 +119,22 @@ t.test('saveNewApiKey names the file when it cannot write', async (t) => {
   const dir = t.testdir({ sub: {} })
   const file = join(dir, 'sub', 'missing-dir', 'hotspotd')
   t.throws(() => saveNewApiKey(file, parseUci('')), { code: 'CONFIG', message: `cannot save the generated API key to ${file}: ENOENT` })
+})
+
+t.test('updateUci reads the file afresh, so edits made meanwhile survive', async (t) => {
+  const dir = t.testdir({ hotspotd: SHIPPED })
+  const file = join(dir, 'hotspotd')
+  writeFileSync(file, `${SHIPPED}\nconfig extra 'x'\n\toption kept 'yes'\n`)
+  saveAdminPasswordHash(file, '$scrypt$ln=14,r=8,p=1$c2FsdA$aGFzaA')
+  t.equal(loadConfig(file).config.adminPasswordHash, '$scrypt$ln=14,r=8,p=1$c2FsdA$aGFzaA')
+  t.match(readFileSync(file, 'utf8'), "config extra 'x'\n\toption kept 'yes'")
+  saveNewApiKey(file)
+  t.match(loadConfig(file).config.api.key, /^[0-9a-f]{32}$/)
+})
+
+t.test('updateUci names the file and what it saved when the file does not parse', async (t) => {
+  const dir = t.testdir({ hotspotd: "config api 'api\n" })
+  const file = join(dir, 'hotspotd')
+  t.throws(() => { updateUci(file, 'the API settings', () => {}) }, { code: 'CONFIG', message: new RegExp(`^cannot save the API settings to ${file}: ${file}:1: `) })
+  t.equal(readFileSync(file, 'utf8'), "config api 'api\n", 'left as it was')
 })

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { NetworkInterfaceInfo } from 'node:os'
 import { parseUci } from '../../src/config/uci'
-import { deviceOf, readNetworkConfig, resolveListen, type InterfaceTable } from '../../src/http/listen-addresses'
+import { addressesOfStatus, deviceOf, readNetworkConfig, resolveListen, resolveListenLive, type InterfaceTable } from '../../src/http/listen-addresses'
 
 /**
  * A /etc/config/network as OpenWrt writes it: 21.02+ style (a `device` section for the bridge and
@@ -146,4 +146,35 @@ t.test('readNetworkConfig reads a UCI file, and undefined where there is none', 
   writeFileSync(join(dir, 'empty'), '')
   t.strictSame(readNetworkConfig(join(dir, 'empty')), { sections: [] }, 'an empty file: no sections')
   t.strictSame(readNetworkConfig(), readNetworkConfig('/etc/config/network'), 'by default /etc/config/network is read')
+})
+
+/** What netifd answers to `ubus call network.interface.lan status` on OpenWrt 23.05 (trimmed to the address keys and a few others). */
+const LAN_STATUS = {
+  up: true, pending: false, available: true, autostart: true, dynamic: false, uptime: 5123, l3_device: 'br-lan', proto: 'static', device: 'br-lan',
+  'ipv4-address': [{ address: '192.168.10.1', mask: 24 }],
+  'ipv6-address': [{ address: 'fe80::1', mask: 64 }, { address: '2001:db8:1::1', mask: 64 }],
+  'ipv6-prefix': [],
+  'ipv6-prefix-assignment': [{ address: 'fd12:3456:789a::', mask: 60, 'local-address': { address: 'fd12:3456:789a::1', mask: 60 } }, { address: 'fd00::', mask: 64 }],
+  route: [], 'dns-server': [], 'dns-search': [], neighbors: [], data: {},
+}
+
+t.test('netifd\'s status gives IPv4, IPv6 and delegated-prefix addresses, never link-local', async (t) => {
+  t.same(addressesOfStatus(LAN_STATUS), ['192.168.10.1', '2001:db8:1::1', 'fd12:3456:789a::1'])
+  t.same(addressesOfStatus({ ...LAN_STATUS, up: false }), [], 'none while down')
+  t.same(addressesOfStatus({ up: true, 'ipv4-address': 'junk', 'ipv6-address': [null, { address: 7 }, { address: '' }] }), [], 'odd shapes are skipped')
+})
+
+t.test('resolveListenLive asks netifd first and falls back for names it does not know', async (t) => {
+  const asked: string[] = []
+  const statusOf = async (name: string) => {
+    asked.push(name)
+    return name === 'lan' ? LAN_STATUS : name === 'mgmt' ? { up: false } : name === 'guest' ? { up: true, 'ipv4-address': [] } : undefined
+  }
+  const table: InterfaceTable = { eth9: [v4('10.9.0.1')] }
+  const r = await resolveListenLive(['lan', 'mgmt', 'guest', 'eth9', 'nowhere'], 8080, statusOf, table)
+  t.same(asked, ['lan', 'mgmt', 'guest', 'eth9', 'nowhere'])
+  t.same(r.addresses, [
+    { host: '192.168.10.1', port: 8080 }, { host: '2001:db8:1::1', port: 8080 }, { host: 'fd12:3456:789a::1', port: 8080 }, { host: '10.9.0.1', port: 8080 },
+  ])
+  t.same(r.problems, ['interface mgmt is down', 'interface guest has no address', 'interface nowhere has no address'])
 })

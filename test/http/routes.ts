@@ -9,12 +9,15 @@ import { createRequestListener } from '../../src/http/routes'
 import { Throttle } from '../../src/http/throttle'
 import { createLogger } from '../../src/log'
 import { openStore } from '../../src/store/db'
+import type { JsonRpcDoor } from '../../src/ubus/jsonrpc'
+import { Sessions } from '../../src/ubus/sessions'
+import { daemonInfo, memoryAdmin } from '../fixtures/context'
 
 const KEY = 'routes-test-key-0123456789'
 const NOT_FOUND = '{"message":"Not found","error":true}'
 
 /** The real door behind the real request listener, on 127.0.0.1 port 0. */
-const serve = async (t: tap.Test, table: readonly Action[] = actions): Promise<{ port: number; base: string; lines: string[] }> => {
+const serve = async (t: tap.Test, table: readonly Action[] = actions, jsonrpc?: () => JsonRpcDoor | undefined): Promise<{ port: number; base: string; lines: string[] }> => {
   const lines: string[] = []
   const log = createLogger(lines.push.bind(lines))
   const store = openStore(t.testdir(), log)
@@ -24,11 +27,13 @@ const serve = async (t: tap.Test, table: readonly Action[] = actions): Promise<{
     log,
     now: () => new Date(2025, 1, 21, 2, 31, 30),
     defaultValidFor: () => '1 day',
-    daemon: { version: 'test', startedAt: new Date(2025, 1, 21), listening: () => [] },
+    daemon: daemonInfo({ version: 'test', startedAt: new Date(2025, 1, 21), listening: () => [] }),
+    admin: memoryAdmin(),
+    emit: () => {},
   }
   const settings: ApiSettings = { enabled: true, get: true, post: true, key: KEY }
   const door: ApiDoor = { actions: table, ctx, settings: () => settings, throttle: new Throttle(), log }
-  const server = createServer(createRequestListener(door))
+  const server = createServer(createRequestListener(door, jsonrpc))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(async () => {
     await new Promise<void>((resolve) => {
@@ -103,6 +108,19 @@ t.test('any other path is 404 in the seed\'s envelope', async (t) => {
     t.equal(await res.text(), NOT_FOUND, `${method} ${path}: the envelope`)
     t.equal(res.headers.get('content-type'), 'application/json; charset=utf-8', `${method} ${path}: JSON`)
   }
+})
+
+t.test('/ubus reaches the JSON-RPC door while it is on, and is a 404 while it is off', async (t) => {
+  const log = createLogger(() => {})
+  const sessions = new Sessions({ acl: {}, users: () => new Map(), now: Date.now, throttle: new Throttle(), log })
+  let on = true
+  const { base } = await serve(t, actions, () => on ? { objects: () => [sessions.object], sessions, log } : undefined)
+  const list = async () => fetch(`${base}/ubus`, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"list"}' })
+  t.same(await (await list()).json(), { jsonrpc: '2.0', id: 1, result: ['session'] })
+  on = false
+  const off = await list()
+  t.equal(off.status, 404)
+  t.equal(await off.text(), NOT_FOUND)
 })
 
 t.test('a request-target that is not a URL is answered, never a crash', async (t) => {
