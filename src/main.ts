@@ -180,7 +180,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
 
   /** A client for `socket` that publishes hotspot and follows interface events; not started yet. */
   const ubusClient = (socket: string): UbusClient => {
-    const client = new UbusClient({ socketPath: socket, log })
+    const client = new UbusClient({ socketPath: socket, log, optional: !existsSync(socket) })
     client.publish(hotspot)
     // netifd announces every interface change; follow the ones the API listens on.
     client.listen('network.interface', (_event, data) => {

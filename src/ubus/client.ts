@@ -44,6 +44,11 @@ export interface UbusClientOptions {
   timeoutMs?: number
   /** Delays between connection attempts: from minMs, doubling up to maxMs, jittered. Default 500 ms to 30 s. */
   backoff?: { minMs: number; maxMs: number }
+  /**
+   * ubusd may well be absent (a host without OpenWrt, where the built-in /ubus serves): not
+   * reaching it at start is then said at info level, not as a warning.
+   */
+  optional?: boolean
 }
 
 /** One object as LOOKUP lists it. */
@@ -305,6 +310,7 @@ export class UbusClient {
     const path = this.opts.socketPath
     const reason = conn.reason ?? 'closed by ubusd'
     if (conn.clientId !== undefined) this.log.warn(`ubus: connection to ${path} lost (${reason}); reconnecting`)
+    else if (!this.warned && this.opts.optional === true) this.log.info(`ubus: no ubusd at ${path} (${reason}); connecting when it appears`)
     else if (!this.warned) this.log.warn(`ubus: cannot connect to ${path} (${reason}); retrying in the background`)
     else this.log.debug(`ubus: cannot connect to ${path} (${reason}); retrying in ${delay} ms`)
     this.warned = true

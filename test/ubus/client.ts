@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { join } from 'node:path'
 import { REPLY_TOO_LARGE } from '../../src/errors'
 import { createLogger, type Logger } from '../../src/log'
 import { BlobmsgType, tableFromJson, tableToJson, type BlobmsgNode } from '../../src/ubus/blobmsg'
@@ -487,6 +488,16 @@ t.test('a missing socket: warned once, retried until ubusd is there', async (t) 
   t.equal(lines[0], `warn: ubus: cannot connect to ${replay.path} (ENOENT); retrying in the background`)
   t.equal(lines.filter((l) => l.startsWith('warn')).length, 1, 'one warning')
   t.match(lines[1], new RegExp(`^debug: ubus: cannot connect to ${replay.path} \\(ENOENT\\); retrying in \\d+ ms$`))
+})
+
+t.test('an optional ubusd that is not there is info, not a warning', async (t) => {
+  const lines: string[] = []
+  const client = new UbusClient({ socketPath: join(t.testdir(), 'none.sock'), log: createLogger((l) => { lines.push(l) }, 'debug'), optional: true, backoff: { minMs: 1, maxMs: 2 } })
+  client.start()
+  while (lines.length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
+  await client.close()
+  t.match(lines[0], /^info: ubus: no ubusd at .*none\.sock \(ENOENT\); connecting when it appears$/)
+  t.match(lines[1], /^debug: ubus: cannot connect to /)
 })
 
 t.test('closed before HELLO: cannot connect, then retried', async (t) => {
