@@ -9,7 +9,8 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import { actions, apiActions } from './actions/index'
 import type { ActionContext, AdminControl } from './actions/spec'
-import { createBackend } from './backend/index'
+import { createBackend, type BackendDeps } from './backend/index'
+import { createNoneBackend } from './backend/none'
 import { parseCli, USAGE, UsageError, type CliOptions, type ListenAddress } from './cli'
 import { type Config, loadConfig, saveAdminPasswordHash, saveNewApiKey, updateUci } from './config/config'
 import { hashPassword, randomPassword } from './config/password'
@@ -125,7 +126,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
   }
   const ctx: ActionContext = {
     store,
-    backend: createBackend(config.backend),
+    backend: createNoneBackend(), // replaced below, once the store it reads logins from is open
     log,
     now: io.now,
     defaultValidFor: () => config.defaultValidFor,
@@ -141,6 +142,15 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       ubus.sendEvent(event, data).catch((err: Error) => { log.debug(`ubus: event ${event} not sent: ${err.message}`) })
     },
   }
+  const backendDeps: BackendDeps = {
+    config: () => config,
+    log,
+    now: io.now,
+    interfaces: io.interfaces,
+    network: io.network,
+    loginOf: ({ kind, id }) => kind === 'voucher' ? store.vouchers.byId(id)?.username : store.guestUsers.identityOf(kind, id),
+  }
+  ctx.backend = createBackend(config.backend, backendDeps)
   const hotspot = hotspotObject(actions, ctx)
 
   /** The admin user, read from the file at each login so `hotspotd passwd` applies at once. */
@@ -203,7 +213,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     throw err
   }
   ubus.start()
-  const status = ctx.backend.status()
+  const status = await ctx.backend.status()
   if (!status.available) log.warn(`backend: ${status.detail}`)
   log.info(`hotspotd ${VERSION} started: ${summary(config, listeners.addresses(), jsonrpcOn)}`)
   const base = `http://${listeners.addresses()[0] ?? `127.0.0.1:${config.api.port}`}`
@@ -233,10 +243,11 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     }
     if (next.generated) log.info(`api: generated a new API key and saved it in ${opts.config} (api.key)`)
     if (opts.stateDir === undefined && next.config.stateDir !== config.stateDir) log.warn('reload: a new state_dir takes effect at restart')
-    if (next.config.backend !== config.backend) ctx.backend = createBackend(next.config.backend)
+    const backendChanged = next.config.backend !== config.backend || next.config.opennds.ndsctl !== config.opennds.ndsctl
     if (next.config.adminPasswordHash !== config.adminPasswordHash) sessions.endSessionsOf('admin')
     const oldSocket = socketOf(config)
     config = { ...next.config, stateDir: config.stateDir }
+    if (backendChanged) ctx.backend = createBackend(config.backend, backendDeps)
     if (socketOf(config) !== oldSocket) {
       await ubus.close()
       ubus = ubusClient(socketOf(config))

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { createServer, type Server } from 'node:net'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { firstStartBanner, passwordBanner, runMain, type Daemon, type Proc } from '../src/main'
 import { loadConfig } from '../src/config/config'
@@ -167,7 +167,7 @@ t.test('listens on the configured interfaces, and warns about those with no addr
   const d = r.daemon as Daemon
   t.match(d.listening(), [/^127\.0\.0\.1:\d+$/])
   t.ok(r.out.includes('warn: api: interface guestless has no address'))
-  t.ok(r.out.some((l) => l.startsWith("warn: backend: backend 'opennds' is not supported")), 'an unavailable backend is said at start')
+  t.ok(r.out.includes('warn: backend: ndsctl json: cannot run /usr/bin/ndsctl (ENOENT)'), 'an unavailable backend is said at start')
   await d.close()
 })
 
@@ -451,4 +451,21 @@ t.test('jsonrpc auto: served while no ubusd socket exists; a new socket in UCI r
   const off = await fetch(`http://${d.listening()[0] as string}/ubus`, { method: 'POST', body: '{}' })
   t.equal(off.status, 404, 'ubusd is there: the built-in /ubus is off')
   t.match(r.out.join('\n'), /reloaded .*; built-in \/ubus off/)
+})
+
+t.test('the openNDS backend: live sessions name the voucher they belong to', async (t) => {
+  const dir = t.testdir({})
+  const ndsctl = join(dir, 'ndsctl')
+  const json = readFileSync('test/fixtures/opennds/ndsctl-json-before-shutdown.json', 'utf8')
+    .replace('"custom":"final"', '"custom":"hs-v1"').replace('"custom":"final"', '"custom":"hs-e1"')
+  writeFileSync(join(dir, 'clients.json'), json)
+  writeFileSync(ndsctl, `#!/bin/sh\ncat '${join(dir, 'clients.json')}'\n`, { mode: 0o755 })
+  writeFileSync(join(dir, 'config'), uci({ backend: 'opennds' }) + `config opennds 'opennds'\n\toption ndsctl '${ndsctl}'\n`)
+  const r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'])
+  const d = r.daemon as Daemon
+  t.teardown(() => d.close())
+  t.equal((await api(d, { 'api-key': 'k'.repeat(32), action: 'create_voucher', username: 'room101' })).status, 200)
+  const guests = (await api(d, { 'api-key': 'k'.repeat(32), action: 'get_active_guests' })).body.data as Array<{ logins: string; 'mac-address': string }>
+  t.same(guests.map((g) => [g.logins, g['mac-address']]), [['room101', '02:77:00:00:00:12'], ['', '02:77:00:00:00:11']],
+    'the voucher\'s username; an e-mail user that does not exist has no login')
 })

@@ -12,7 +12,7 @@ export const getStatus = defineAction({
   summary: 'Daemon status (hotspotd extension)',
   access: 'read',
   params: {},
-  handler: (_p, ctx) => {
+  handler: async (_p, ctx) => {
     const { daemon } = ctx
     return {
       data: {
@@ -20,7 +20,7 @@ export const getStatus = defineAction({
         started_at: formatLocal(epoch(daemon.startedAt)),
         uptime: formatUptime(epoch(ctx.now()) - epoch(daemon.startedAt)),
         listening: daemon.listening(),
-        backend: ctx.backend.status(),
+        backend: await ctx.backend.status(),
         ubus: daemon.ubus(),
         vouchers: ctx.store.vouchers.count(),
       },

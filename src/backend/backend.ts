@@ -13,8 +13,10 @@ export interface GuestHost {
   interface: string
   /** Whether the captive portal lets the host through. */
   authorized: boolean
-  /** Where the host was learnt from: 'dhcp' or 'arp'. */
-  foundBy: string
+  /** Where the host was learnt from: 'dhcp' (it holds a lease) or 'arp' (the neighbour table only). */
+  foundBy: 'dhcp' | 'arp'
+  /** Epoch seconds when hotspotd first saw the host (since it last came back). */
+  since: number
 }
 
 /** An authorized session on the captive portal. */
@@ -40,7 +42,8 @@ export interface BackendStatus {
 }
 
 export interface Backend {
-  status: () => BackendStatus
+  /** Asks the captive portal afresh; never rejects (a failure is `available: false`). */
+  status: () => Promise<BackendStatus>
   guestHosts: () => Promise<GuestHost[]>
   activeSessions: () => Promise<GuestSession[]>
   /** Ends every live session signed in as `login`; resolves to how many were ended. */

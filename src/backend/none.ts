@@ -6,7 +6,7 @@
 import type { Backend } from './backend'
 
 export const createNoneBackend = (): Backend => ({
-  status: () => ({ name: 'none', available: true, detail: 'no captive portal on this host; live lists are empty' }),
+  status: async () => ({ name: 'none', available: true, detail: 'no captive portal on this host; live lists are empty' }),
   guestHosts: async () => [],
   activeSessions: async () => [],
   disconnect: async () => 0,

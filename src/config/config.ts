@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto'
 import { readUciFile, section, setOption, writeUciFile, type UciPackage, type UciSection } from './uci'
 import { canonicalValidFor } from '../domain/valid-for'
+import { LEASE_FILES } from '../backend/guest-hosts'
+import { DEFAULT_NDSCTL_PATH } from '../backend/ndsctl'
 import { errorCode } from '../errors'
 import type { Level } from '../log'
 
@@ -30,6 +32,19 @@ export interface UbusConfig {
   jsonrpc: JsonRpcMode
 }
 
+/** The openNDS backend (hotspotd.opennds) and the guest network (hotspotd.portal). */
+export interface OpenNdsConfig {
+  /** Path of ndsctl. */
+  ndsctl: string
+  /** dnsmasq lease files to read guest hosts from; the first that exists is used. */
+  leases: string[]
+}
+
+export interface PortalConfig {
+  /** Guest interfaces (OpenWrt logical or kernel names): where guest hosts are looked for. */
+  guestInterfaces: string[]
+}
+
 export interface Config {
   stateDir: string
   defaultValidFor: string
@@ -37,6 +52,8 @@ export interface Config {
   logLevel: Level
   api: ApiConfig
   ubus: UbusConfig
+  opennds: OpenNdsConfig
+  portal: PortalConfig
   /** scrypt hash of the `admin` user's password (`hotspotd passwd`); empty: no password, no logins. */
   adminPasswordHash: string
 }
@@ -90,6 +107,8 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
   const ubus = reader(file, section(pkg, 'ubus'), 'hotspotd.ubus')
   const admin = reader(file, section(pkg, 'admin'), 'hotspotd.admin')
   const jsonrpc = ubus.str('jsonrpc', 'auto').toLowerCase()
+  const opennds = reader(file, section(pkg, 'opennds'), 'hotspotd.opennds')
+  const portal = reader(file, section(pkg, 'portal'), 'hotspotd.portal')
   const validFor = main.str('default_valid_for', '1 day')
   const level = main.str('log_level', 'info')
   return {
@@ -108,6 +127,13 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
     ubus: {
       socket: ubus.str('socket', DEFAULT_UBUS_SOCKET),
       jsonrpc: jsonrpc === 'auto' ? 'auto' : TRUE.has(jsonrpc) ? 'on' : FALSE.has(jsonrpc) ? 'off' : ubus.fail('jsonrpc', "expected 'auto', '1' or '0'", jsonrpc),
+    },
+    opennds: {
+      ndsctl: opennds.str('ndsctl', DEFAULT_NDSCTL_PATH),
+      leases: opennds.list('leases', [...LEASE_FILES]),
+    },
+    portal: {
+      guestInterfaces: portal.list('guest_interface', ['guest']),
     },
     adminPasswordHash: admin.str('password_hash', ''),
   }

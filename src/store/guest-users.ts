@@ -45,6 +45,8 @@ export interface GuestUsers {
   /** Creates the person or counts another visit; returns the row as stored. */
   recordSignIn: (kind: GuestKind, s: SignIn) => GuestUserRow
   list: (kind: GuestKind) => Iterable<GuestUserRow>
+  /** The e-mail, Facebook id, mobile number or MAC (free users) of row `id`, if it exists. */
+  identityOf: (kind: GuestKind, id: number) => string | undefined
 }
 
 const COMMON = ['created_at', 'last_login', 'mac', 'visits', 'comments', 'comments1', 'comments2',
@@ -72,7 +74,8 @@ export const createGuestUsers = (db: Database): GuestUsers => {
     upsert: db.prepare<GuestUserRow>(upsertSql(spec)),
     page: db.prepare<GuestUserRow>(
       `SELECT ${listColumns(spec)} FROM ${spec.table} WHERE id > @after ORDER BY id LIMIT @limit`),
-  }])) as Record<GuestKind, { upsert: Statement<GuestUserRow>; page: Statement<GuestUserRow> }>
+    identity: db.prepare<{ identity: string }>(`SELECT ${spec.identity} AS identity FROM ${spec.table} WHERE id = @id`),
+  }])) as Record<GuestKind, { upsert: Statement<GuestUserRow>; page: Statement<GuestUserRow>; identity: Statement<{ identity: string }> }>
   return {
     recordSignIn: (kind, s) => {
       const { identity, extra } = KINDS[kind]
@@ -91,5 +94,6 @@ export const createGuestUsers = (db: Database): GuestUsers => {
       return db.transaction(() => prepared[kind].upsert.get(params) as GuestUserRow)
     },
     list: (kind) => pages(prepared[kind].page),
+    identityOf: (kind, id) => prepared[kind].identity.get({ id })?.identity,
   }
 }

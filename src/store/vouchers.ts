@@ -37,6 +37,7 @@ export interface Vouchers {
   /** Removes a voucher and returns what it was, or undefined when there was none. */
   remove: (username: string) => VoucherRow | undefined
   find: (username: string) => VoucherRow | undefined
+  byId: (id: number) => VoucherRow | undefined
   /** Every voucher in id order, read lazily. */
   list: () => Iterable<VoucherRow>
   count: () => number
@@ -55,6 +56,7 @@ export const createVouchers = (db: Database): Vouchers => {
     RETURNING ${COLUMNS}`)
   const remove = db.prepare<VoucherRow>(`DELETE FROM vouchers WHERE username = @username RETURNING ${COLUMNS}`)
   const find = db.prepare<VoucherRow>(`SELECT ${COLUMNS} FROM vouchers WHERE username = @username`)
+  const byId = db.prepare<VoucherRow>(`SELECT ${COLUMNS} FROM vouchers WHERE id = @id`)
   const page = db.prepare<VoucherRow>(`SELECT ${COLUMNS} FROM vouchers WHERE id > @after ORDER BY id LIMIT @limit`)
   const count = db.prepare<{ n: number }>('SELECT count(*) AS n FROM vouchers')
   return {
@@ -68,6 +70,7 @@ export const createVouchers = (db: Database): Vouchers => {
     },
     remove: (username) => db.transaction(() => remove.get({ username })),
     find: (username) => find.get({ username }),
+    byId: (id) => byId.get({ id }),
     list: () => pages(page),
     count: () => (count.get() as { n: number }).n,
   }

@@ -6,5 +6,5 @@ t.test('no captive portal: nothing live, and the status says so', async (t) => {
   t.same(await b.guestHosts(), [])
   t.same(await b.activeSessions(), [])
   t.equal(await b.disconnect('anyone'), 0)
-  t.same(b.status(), { name: 'none', available: true, detail: 'no captive portal on this host; live lists are empty' })
+  t.same(await b.status(), { name: 'none', available: true, detail: 'no captive portal on this host; live lists are empty' })
 })

@@ -27,6 +27,8 @@ const DEFAULTS = {
   logLevel: 'info',
   api: { enabled: false, post: true, get: false, key: '', port: 8080, interfaces: ['lan', 'mgmt'] },
   ubus: { socket: '/var/run/ubus/ubus.sock', jsonrpc: 'auto' },
+  opennds: { ndsctl: '/usr/bin/ndsctl', leases: ['/tmp/dhcp.leases', '/var/lib/misc/dnsmasq.leases', '/var/db/dnsmasq.leases'] },
+  portal: { guestInterfaces: ['guest'] },
   adminPasswordHash: '',
 }
 
@@ -58,11 +60,19 @@ config ubus 'ubus'
 	option jsonrpc 'ON'
 config admin 'admin'
 	option password_hash '$scrypt$x'
+config opennds 'opennds'
+	option ndsctl '/opt/ndsctl'
+	list leases '/run/leases'
+config portal 'portal'
+	list guest_interface 'guest'
+	list guest_interface 'iot'
 `), 'f')
   t.same(c, {
     stateDir: '/srv/h', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
     api: { enabled: true, post: false, get: true, key: 'k', port: 80, interfaces: ['br-lan', 'eth1'] },
     ubus: { socket: '/tmp/u.sock', jsonrpc: 'on' },
+    opennds: { ndsctl: '/opt/ndsctl', leases: ['/run/leases'] },
+    portal: { guestInterfaces: ['guest', 'iot'] },
     adminPasswordHash: '$scrypt$x',
   })
   t.equal(configFromUci(parseUci("config ubus 'ubus'\n\toption jsonrpc '0'"), 'f').ubus.jsonrpc, 'off')

@@ -72,6 +72,16 @@ t.test('list gives the columns in the API order for each kind', (t) => {
   t.end()
 })
 
+t.test('identityOf gives the identity of a row of each kind', (t) => {
+  for (const { kind, identity } of kinds) {
+    const { guestUsers } = freshStore(t)
+    const row = guestUsers.recordSignIn(kind, { identity, mac: MAC1, time: 1_700_000_000 })
+    t.equal(guestUsers.identityOf(kind, row.id), identity, kind)
+    t.equal(guestUsers.identityOf(kind, row.id + 1), undefined, `${kind}: no such row`)
+  }
+  t.end()
+})
+
 t.test('a first sign-in creates the person with one visit', (t) => {
   for (const { kind, column, identity, listColumns, hasVerified } of kinds) {
     t.test(kind, (t) => {

@@ -158,6 +158,14 @@ t.test('find returns the stored row or undefined', (t) => {
   t.end()
 })
 
+t.test('byId returns the row with that id or undefined', (t) => {
+  const { vouchers } = freshStore(t)
+  const alice = vouchers.insert(voucher('alice'))
+  t.same(vouchers.byId(alice.id), alice)
+  t.equal(vouchers.byId(alice.id + 1), undefined)
+  t.end()
+})
+
 t.test('list yields every voucher in id order, and count agrees', (t) => {
   const { vouchers } = freshStore(t)
   t.same([...vouchers.list()], [], 'empty table: empty list')
