@@ -4,7 +4,7 @@
 DEV_DIR := .dev
 DEV_CONFIG := $(DEV_DIR)/hotspotd.config
 
-.PHONY: all build run test deps typecheck clean
+.PHONY: all build run test deps debs typecheck clean
 
 all: build
 
@@ -13,6 +13,17 @@ node_modules/.package-lock.json: package.json
 	@touch $@
 
 deps: node_modules/.package-lock.json
+
+# Debian packages the tests drive for real: openNDS (with the firewall tools it calls) in
+# network namespaces, and curl for the guests. Installed when missing and we are root; without
+# root the tests that need them say so and are skipped.
+DEB_PACKAGES := opennds nftables iptables curl
+debs:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	else echo "make test: not root, so not installing$$missing; the tests that need them are skipped"; fi
 
 dist/hotspotd.js: node_modules/.package-lock.json build.mjs $(shell find src -name '*.ts' 2>/dev/null) package.json
 	node build.mjs
@@ -42,7 +53,7 @@ run: build $(DEV_CONFIG)
 typecheck: deps
 	npx tsc -p .
 
-test: build typecheck
+test: debs build typecheck
 	npx tap
 
 clean:

@@ -13,7 +13,7 @@ import { Attr, encodeMessage, MsgType, type MessageAttr } from '../src/ubus/mess
 import { signatureOf } from '../src/ubus/signature'
 import { UbusdReplay, type Step } from './fixtures/ubusd-replay'
 
-const uci = (o: { enabled?: string; get?: string; post?: string; key?: string; port?: string; backend?: string; stateDir?: string; iface?: string; iface2?: string; socket?: string; jsonrpc?: string; hash?: string } = {}): string => `
+const uci = (o: { enabled?: string; get?: string; post?: string; key?: string; port?: string; backend?: string; stateDir?: string; iface?: string; iface2?: string; socket?: string; jsonrpc?: string; hash?: string; ndsctl?: string } = {}): string => `
 config hotspotd 'main'
 	option state_dir '${o.stateDir ?? '/nonexistent'}'
 	option backend '${o.backend ?? 'none'}'
@@ -29,6 +29,8 @@ config ubus 'ubus'
 	option jsonrpc '${o.jsonrpc ?? '0'}'
 config admin 'admin'
 	option password_hash '${o.hash ?? ''}'
+config opennds 'opennds'
+	option ndsctl '${o.ndsctl ?? '/nonexistent/ndsctl'}'
 `
 
 // A port that was free a moment ago, for configs that listen by interface.
@@ -167,7 +169,7 @@ t.test('listens on the configured interfaces, and warns about those with no addr
   const d = r.daemon as Daemon
   t.match(d.listening(), [/^127\.0\.0\.1:\d+$/])
   t.ok(r.out.includes('warn: api: interface guestless has no address'))
-  t.ok(r.out.includes('warn: backend: ndsctl json: cannot run /usr/bin/ndsctl (ENOENT)'), 'an unavailable backend is said at start')
+  t.ok(r.out.includes('warn: backend: ndsctl json: cannot run /nonexistent/ndsctl (ENOENT)'), 'an unavailable backend is said at start')
   await d.close()
 })
 
@@ -460,7 +462,7 @@ t.test('the openNDS backend: live sessions name the voucher they belong to', asy
     .replace('"custom":"final"', '"custom":"hs-v1"').replace('"custom":"final"', '"custom":"hs-e1"')
   writeFileSync(join(dir, 'clients.json'), json)
   writeFileSync(ndsctl, `#!/bin/sh\ncat '${join(dir, 'clients.json')}'\n`, { mode: 0o755 })
-  writeFileSync(join(dir, 'config'), uci({ backend: 'opennds' }) + `config opennds 'opennds'\n\toption ndsctl '${ndsctl}'\n`)
+  writeFileSync(join(dir, 'config'), uci({ backend: 'opennds', ndsctl }))
   const r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'])
   const d = r.daemon as Daemon
   t.teardown(() => d.close())
