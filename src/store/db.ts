@@ -9,6 +9,7 @@ import { MIGRATIONS } from './migrations'
 import { createVouchers, type Vouchers } from './vouchers'
 import { createGuestUsers, type GuestUsers } from './guest-users'
 import { createLogins, type Logins } from './logins'
+import { createUsage, type UsageStore } from './usage'
 import type { Logger } from '../log'
 
 export const DB_FILE = 'hotspotd.db'
@@ -18,6 +19,7 @@ export interface Store {
   vouchers: Vouchers
   guestUsers: GuestUsers
   logins: Logins
+  usage: UsageStore
   close: () => void
 }
 
@@ -65,6 +67,7 @@ export const openStore = (dir: string, log: Logger): Store => {
     vouchers: createVouchers(db),
     guestUsers: createGuestUsers(db),
     logins: createLogins(db),
+    usage: createUsage(db),
     close: () => { db.close() },
   }
 }

@@ -64,4 +64,34 @@ export const MIGRATIONS: readonly string[] = [
     result TEXT NOT NULL
   );
   CREATE INDEX logins_time ON logins (time);`,
+  // 2: voucher usage accounting. Totals are bytes; live_sessions holds, per live openNDS session
+  // (token), how much of its KiB counters is already in the totals, so a restart continues from
+  // there (WITHOUT ROWID: the token is the only key, so a flush writes one b-tree, not two).
+  // Foreign keys are not enforced: a trigger forgets a removed voucher's rows. The devices already
+  // recorded in vouchers.mac become their voucher's first bound device.
+  `CREATE TABLE voucher_usage (
+    voucher_id INTEGER PRIMARY KEY,
+    download_used INTEGER NOT NULL DEFAULT 0,
+    upload_used INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE voucher_devices (
+    voucher_id INTEGER NOT NULL,
+    mac TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    PRIMARY KEY (voucher_id, mac)
+  );
+  CREATE TABLE live_sessions (
+    token TEXT NOT NULL PRIMARY KEY,
+    voucher_id INTEGER NOT NULL,
+    mac TEXT NOT NULL,
+    download_counted_kib INTEGER NOT NULL DEFAULT 0,
+    upload_counted_kib INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  INSERT INTO voucher_devices (voucher_id, mac, first_seen)
+    SELECT id, upper(mac), coalesce(first_login, created_at) FROM vouchers WHERE mac IS NOT NULL;
+  CREATE TRIGGER vouchers_forget_usage AFTER DELETE ON vouchers BEGIN
+    DELETE FROM voucher_usage WHERE voucher_id = OLD.id;
+    DELETE FROM voucher_devices WHERE voucher_id = OLD.id;
+    DELETE FROM live_sessions WHERE voucher_id = OLD.id;
+  END;`,
 ]

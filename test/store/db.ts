@@ -45,7 +45,8 @@ const voucher = (username: string): NewVoucher => ({
   valid_from: 1_700_000_000, created_at: 1_700_000_000, download_limit: 0, upload_limit: 0,
 })
 
-const SCHEMA_TABLES = ['email_users', 'fb_users', 'free_users', 'logins', 'mobile_users', 'vouchers']
+const SCHEMA_TABLES = ['email_users', 'fb_users', 'free_users', 'live_sessions', 'logins', 'mobile_users', 'voucher_devices',
+  'voucher_usage', 'vouchers']
 
 t.test('opens <dir>/hotspotd.db in WAL mode with synchronous FULL', (t) => {
   const dir = dirOf(t)

@@ -14,8 +14,8 @@ const migratedDb = (t: tap.Test): Database => {
 
 interface Column { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }
 
-// [name, type, NOT NULL, default, part of the primary key]
-type Col = [string, string, 0 | 1, string | null, 0 | 1]
+// [name, type, NOT NULL, default, position in the primary key (0: not part of it)]
+type Col = [string, string, 0 | 1, string | null, 0 | 1 | 2]
 const id: Col = ['id', 'INTEGER', 0, null, 1]
 const guestCommon: Col[] = [
   ['created_at', 'INTEGER', 1, null, 0],
@@ -60,6 +60,23 @@ const TABLES: Record<string, Col[]> = {
     ['address', 'TEXT', 0, null, 0],
     ['result', 'TEXT', 1, null, 0],
   ],
+  voucher_usage: [
+    ['voucher_id', 'INTEGER', 0, null, 1],
+    ['download_used', 'INTEGER', 1, '0', 0],
+    ['upload_used', 'INTEGER', 1, '0', 0],
+  ],
+  voucher_devices: [
+    ['voucher_id', 'INTEGER', 1, null, 1],
+    ['mac', 'TEXT', 1, null, 2],
+    ['first_seen', 'INTEGER', 1, null, 0],
+  ],
+  live_sessions: [
+    ['token', 'TEXT', 1, null, 1],
+    ['voucher_id', 'INTEGER', 1, null, 0],
+    ['mac', 'TEXT', 1, null, 0],
+    ['download_counted_kib', 'INTEGER', 1, '0', 0],
+    ['upload_counted_kib', 'INTEGER', 1, '0', 0],
+  ],
 }
 
 t.test('every step is a non-empty SQL script', (t) => {
@@ -99,8 +116,8 @@ t.test('each table has the expected columns, in order', (t) => {
 t.test('ids are AUTOINCREMENT so a removed id is never handed out again', (t) => {
   const db = migratedDb(t)
   const sql = db.prepare<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = @table")
-  for (const table of Object.keys(TABLES)) {
-    t.match(sql.get({ table })?.sql, /id INTEGER PRIMARY KEY AUTOINCREMENT/, `${table}.id`)
+  for (const [table, cols] of Object.entries(TABLES)) {
+    if (cols.includes(id)) t.match(sql.get({ table })?.sql, /id INTEGER PRIMARY KEY AUTOINCREMENT/, `${table}.id`)
   }
   t.end()
 })
@@ -152,5 +169,26 @@ t.test('required columns refuse NULL', (t) => {
   const err = errorOf(() => db.exec(
     "INSERT INTO logins (time, method, identity, result) VALUES (1, 'voucher', NULL, 'success')"))
   t.match(err, { code: 'SQLITE_CONSTRAINT_NOTNULL', message: /logins\.identity/ }, 'logins.identity is required')
+  t.end()
+})
+
+t.test('step 2 binds the devices already in vouchers.mac and forgets a removed voucher\'s rows', (t) => {
+  const db = openDatabase(join(t.testdir(), 'step2.db'))
+  t.teardown(() => db.close())
+  db.exec(MIGRATIONS[0] as string)
+  db.exec(`${voucher('alice')}; ${voucher('bob')}; ${voucher('carol')};
+    UPDATE vouchers SET mac = 'aa:bb:cc:00:00:01', first_login = 100 WHERE username = 'alice';
+    UPDATE vouchers SET mac = 'AA:BB:CC:00:00:02' WHERE username = 'bob'`)
+  db.exec(MIGRATIONS[1] as string)
+  t.same(db.prepare('SELECT voucher_id, mac, first_seen FROM voucher_devices ORDER BY voucher_id').all(), [
+    { voucher_id: 1, mac: 'AA:BB:CC:00:00:01', first_seen: 100 },
+    { voucher_id: 2, mac: 'AA:BB:CC:00:00:02', first_seen: 0 },
+  ], 'one device per voucher with a MAC, upper case, first seen at its first login (else its creation)')
+
+  db.exec(`INSERT INTO voucher_usage VALUES (1, 10, 20), (2, 30, 40);
+    INSERT INTO live_sessions VALUES ('0ccd12cb', 1, 'AA:BB:CC:00:00:01', 5, 6), ('dbe12224', 2, 'AA:BB:CC:00:00:02', 7, 8)`)
+  db.exec("DELETE FROM vouchers WHERE username = 'alice'")
+  const left = (table: string): unknown[] => db.prepare(`SELECT voucher_id FROM ${table}`).all().map((r) => r.voucher_id)
+  for (const table of ['voucher_usage', 'voucher_devices', 'live_sessions']) t.same(left(table), [2], `${table}: only bob's rows are left`)
   t.end()
 })
