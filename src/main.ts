@@ -11,6 +11,9 @@ import { actions, apiActions } from './actions/index'
 import type { ActionContext, AdminControl } from './actions/spec'
 import { createBackend, type BackendDeps } from './backend/index'
 import { createNoneBackend } from './backend/none'
+import { Ndsctl } from './backend/ndsctl'
+import { Enforcer } from './enforce/enforcer'
+import { epoch } from './domain/local-time'
 import { parseCli, USAGE, UsageError, type CliOptions, type ListenAddress } from './cli'
 import { type Config, loadConfig, saveAdminPasswordHash, saveNewApiKey, updateUci } from './config/config'
 import { hashPassword, randomPassword } from './config/password'
@@ -142,8 +145,10 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       ubus.sendEvent(event, data).catch((err: Error) => { log.debug(`ubus: event ${event} not sent: ${err.message}`) })
     },
   }
+  let ndsctl = new Ndsctl({ path: config.opennds.ndsctl })
   const backendDeps: BackendDeps = {
     config: () => config,
+    ndsctl: () => ndsctl,
     log,
     now: io.now,
     interfaces: io.interfaces,
@@ -151,6 +156,20 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     loginOf: ({ kind, id }) => kind === 'voucher' ? store.vouchers.byId(id)?.username : store.guestUsers.identityOf(kind, id),
   }
   ctx.backend = createBackend(config.backend, backendDeps)
+  /** Counts usage and enforces vouchers while openNDS is the backend. */
+  const enforcerFor = (c: Config): Enforcer | undefined => {
+    if (c.backend !== 'opennds') return undefined
+    const e = new Enforcer({
+      ndsctl, store, log, emit: (event, data) => { ctx.emit(event, data) },
+      wallNow: () => epoch(io.now()),
+      monoNow: () => performance.now() / 1000,
+      pollSeconds: c.opennds.pollInterval,
+      flushSeconds: c.opennds.flushInterval,
+    })
+    e.start()
+    return e
+  }
+  let enforcer = enforcerFor(config)
   const hotspot = hotspotObject(actions, ctx)
 
   /** The admin user, read from the file at each login so `hotspotd passwd` applies at once. */
@@ -243,11 +262,16 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     }
     if (next.generated) log.info(`api: generated a new API key and saved it in ${opts.config} (api.key)`)
     if (opts.stateDir === undefined && next.config.stateDir !== config.stateDir) log.warn('reload: a new state_dir takes effect at restart')
-    const backendChanged = next.config.backend !== config.backend || next.config.opennds.ndsctl !== config.opennds.ndsctl
+    const backendChanged = next.config.backend !== config.backend || JSON.stringify(next.config.opennds) !== JSON.stringify(config.opennds)
     if (next.config.adminPasswordHash !== config.adminPasswordHash) sessions.endSessionsOf('admin')
     const oldSocket = socketOf(config)
     config = { ...next.config, stateDir: config.stateDir }
-    if (backendChanged) ctx.backend = createBackend(config.backend, backendDeps)
+    if (backendChanged) {
+      await enforcer?.stop()
+      ndsctl = new Ndsctl({ path: config.opennds.ndsctl })
+      ctx.backend = createBackend(config.backend, backendDeps)
+      enforcer = enforcerFor(config)
+    }
     if (socketOf(config) !== oldSocket) {
       await ubus.close()
       ubus = ubusClient(socketOf(config))
@@ -265,6 +289,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     reload: () => queue(reloadOnce),
     close: async () => {
       await reloading
+      await enforcer?.stop() // the last counts, before the store closes
       await ubus.close()
       await listeners.close()
       store.close()

@@ -470,4 +470,27 @@ t.test('the openNDS backend: live sessions name the voucher they belong to', asy
   const guests = (await api(d, { 'api-key': 'k'.repeat(32), action: 'get_active_guests' })).body.data as Array<{ logins: string; 'mac-address': string }>
   t.same(guests.map((g) => [g.logins, g['mac-address']]), [['room101', '02:77:00:00:00:12'], ['', '02:77:00:00:00:11']],
     'the voucher\'s username; an e-mail user that does not exist has no login')
+  const hosts = await api(d, { 'api-key': 'k'.repeat(32), action: 'get_guest_hosts' })
+  t.same(hosts, { status: 200, body: { data: [] } }, 'no guest interface on this host: no guest hosts')
+})
+
+t.test('with openNDS, the enforcement loop runs in the daemon: a removed voucher\'s session is ended', async (t) => {
+  const dir = t.testdir({})
+  const ndsctl = join(dir, 'ndsctl')
+  const json = readFileSync('test/fixtures/opennds/ndsctl-json-authed-client.json', 'utf8').replace('voucher=RIG-0001', 'hs-v1')
+  writeFileSync(join(dir, 'client.json'), `{"client_list_length":"1","clients":{"02:77:00:00:00:11":${json}}}`)
+  // json: the one session; deauth: says so, and logs what it was asked
+  writeFileSync(ndsctl, `#!/bin/sh\necho "$*" >> '${join(dir, 'calls')}'\nif [ "$1" = json ]; then cat '${join(dir, 'client.json')}'; else echo "Client $2 deauthenticated."; fi\n`, { mode: 0o755 })
+  const cfg = join(dir, 'config')
+  writeFileSync(cfg, uci({ backend: 'opennds', ndsctl }).replace("config opennds 'opennds'", "config opennds 'opennds'\n\toption poll_interval '1'"))
+  const r = await run(['--config', cfg, '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'])
+  const d = r.daemon as Daemon
+  t.equal((await api(d, { 'api-key': 'k'.repeat(32), action: 'create_voucher', username: 'room101' })).status, 200)
+  t.equal((await api(d, { 'api-key': 'k'.repeat(32), action: 'remove_voucher', username: 'room101' })).status, 200)
+  await until(() => r.out.some((l) => /^info: enforce: .*room101|^info: enforce: .*session ended \(removed\)/.test(l)))
+  t.match(readFileSync(join(dir, 'calls'), 'utf8'), /^deauth 02:77:00:00:00:11$/m, 'ndsctl deauth was run')
+  writeFileSync(cfg, uci({ backend: 'opennds', ndsctl }).replace("config opennds 'opennds'", "config opennds 'opennds'\n\toption poll_interval '2'"))
+  await d.reload() // a new interval: the loop is restarted with it
+  await d.close()
+  t.ok(r.out.includes('info: hotspotd stopped'))
 })

@@ -7,7 +7,7 @@
 import type { Backend } from './backend'
 import { ARP_FILE, readHostSources } from './guest-hosts'
 import type { Identity } from './identity'
-import { Ndsctl } from './ndsctl'
+import type { Ndsctl } from './ndsctl'
 import { createNoneBackend } from './none'
 import { createOpenNdsBackend } from './opennds'
 import type { Config } from '../config/config'
@@ -27,13 +27,15 @@ export interface BackendDeps {
   network: () => UciPackage | undefined
   /** The login of a voucher or guest user row, if it still exists. */
   loginOf: (identity: Identity) => string | undefined
+  /** The daemon's one ndsctl runner (shared with the enforcer, so calls never overlap). */
+  ndsctl: () => Ndsctl
 }
 
 /** Backends this build knows, by UCI name. */
 export const BACKENDS: Readonly<Record<string, (deps: BackendDeps) => Backend>> = {
   none: createNoneBackend,
   opennds: (deps) => createOpenNdsBackend({
-    ndsctl: new Ndsctl({ path: deps.config().opennds.ndsctl }),
+    ndsctl: deps.ndsctl(),
     log: deps.log,
     now: () => epoch(deps.now()),
     loginOf: deps.loginOf,

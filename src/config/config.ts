@@ -38,6 +38,10 @@ export interface OpenNdsConfig {
   ndsctl: string
   /** dnsmasq lease files to read guest hosts from; the first that exists is used. */
   leases: string[]
+  /** Seconds between two reads of openNDS' sessions (quotas and validity are checked then). */
+  pollInterval: number
+  /** Seconds between two writes of the counted usage to the database. */
+  flushInterval: number
 }
 
 export interface PortalConfig {
@@ -131,6 +135,8 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
     opennds: {
       ndsctl: opennds.str('ndsctl', DEFAULT_NDSCTL_PATH),
       leases: opennds.list('leases', [...LEASE_FILES]),
+      pollInterval: opennds.int('poll_interval', 10, 1, 3600),
+      flushInterval: opennds.int('flush_interval', 300, 10, 86400),
     },
     portal: {
       guestInterfaces: portal.list('guest_interface', ['guest']),

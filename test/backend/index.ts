@@ -3,10 +3,12 @@ import { BACKENDS, createBackend, unavailableBackend, type BackendDeps } from '.
 import { configFromUci } from '../../src/config/config'
 import { parseUci } from '../../src/config/uci'
 import { createLogger } from '../../src/log'
+import { Ndsctl } from '../../src/backend/ndsctl'
 import { cat, fakeNdsctl } from '../fixtures/fake-ndsctl'
 
 const deps = (uci: string, over: Partial<BackendDeps> = {}): BackendDeps => ({
   config: () => configFromUci(parseUci(uci), 'f'),
+  ndsctl: () => new Ndsctl({ path: configFromUci(parseUci(uci), 'f').opennds.ndsctl }),
   log: createLogger(() => {}),
   now: () => new Date(1795442880_000),
   interfaces: () => ({}),

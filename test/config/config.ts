@@ -27,7 +27,7 @@ const DEFAULTS = {
   logLevel: 'info',
   api: { enabled: false, post: true, get: false, key: '', port: 8080, interfaces: ['lan', 'mgmt'] },
   ubus: { socket: '/var/run/ubus/ubus.sock', jsonrpc: 'auto' },
-  opennds: { ndsctl: '/usr/bin/ndsctl', leases: ['/tmp/dhcp.leases', '/var/lib/misc/dnsmasq.leases', '/var/db/dnsmasq.leases'] },
+  opennds: { ndsctl: '/usr/bin/ndsctl', leases: ['/tmp/dhcp.leases', '/var/lib/misc/dnsmasq.leases', '/var/db/dnsmasq.leases'], pollInterval: 10, flushInterval: 300 },
   portal: { guestInterfaces: ['guest'] },
   adminPasswordHash: '',
 }
@@ -63,6 +63,8 @@ config admin 'admin'
 config opennds 'opennds'
 	option ndsctl '/opt/ndsctl'
 	list leases '/run/leases'
+	option poll_interval '5'
+	option flush_interval '60'
 config portal 'portal'
 	list guest_interface 'guest'
 	list guest_interface 'iot'
@@ -71,7 +73,7 @@ config portal 'portal'
     stateDir: '/srv/h', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
     api: { enabled: true, post: false, get: true, key: 'k', port: 80, interfaces: ['br-lan', 'eth1'] },
     ubus: { socket: '/tmp/u.sock', jsonrpc: 'on' },
-    opennds: { ndsctl: '/opt/ndsctl', leases: ['/run/leases'] },
+    opennds: { ndsctl: '/opt/ndsctl', leases: ['/run/leases'], pollInterval: 5, flushInterval: 60 },
     portal: { guestInterfaces: ['guest', 'iot'] },
     adminPasswordHash: '$scrypt$x',
   })
