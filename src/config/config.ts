@@ -45,8 +45,26 @@ export interface OpenNdsConfig {
 }
 
 export interface PortalConfig {
-  /** Guest interfaces (OpenWrt logical or kernel names): where guest hosts are looked for. */
+  /** Guest interfaces (OpenWrt logical or kernel names): where guest hosts are looked for and the portal listens. */
   guestInterfaces: string[]
+  /** Serve the portal (as openNDS' FAS) while openNDS is the backend. */
+  enabled: boolean
+  /** TCP port of the portal on the guest addresses: openNDS' `fasport`. */
+  port: number
+  /** Path of the portal: openNDS' `faspath`. */
+  path: string
+  /** openNDS' own port (`gatewayport`), for sending a guest to its /login. */
+  gatewayPort: number
+  /** Sign-in methods switched on. */
+  methods: { voucher: boolean; email: boolean; free: boolean }
+  /** Devices one voucher may serve (0: no limit). */
+  maxDevices: number
+  /** Longest openNDS session hotspotd grants at once; a bound device is let back in after it. */
+  sessionMinutes: number
+  /** Session length of e-mail and free sign-ins. */
+  guestMinutes: number
+  /** Where "Continue" leads after sign-in when the guest's own page cannot be used; '' for none. */
+  landing: string
 }
 
 export interface Config {
@@ -104,6 +122,18 @@ const reader = (file: string, s: UciSection | undefined, path: string) => {
   }
 }
 
+/** openNDS' faspath: an absolute path of plain segments, ending in '/'. */
+const portalPath = (v: string, fail: (key: string, why: string, value: unknown) => never): string =>
+  /^\/([A-Za-z0-9._-]+\/)*$/.test(v) ? v : fail('path', "expected a path like '/portal/'", v)
+
+/** An http(s) URL without credentials, or ''. */
+const landingOption = (v: string, fail: (key: string, why: string, value: unknown) => never): string => {
+  if (v === '') return v
+  let url: URL | undefined
+  try { url = new URL(v) } catch { url = undefined }
+  return url !== undefined && /^https?:$/.test(url.protocol) && url.username === '' && url.password === '' ? v : fail('landing', 'expected an http(s) URL', v)
+}
+
 /** The typed configuration of a parsed UCI package (pure). */
 export const configFromUci = (pkg: UciPackage, file: string): Config => {
   const main = reader(file, section(pkg, 'main'), 'hotspotd.main')
@@ -140,6 +170,15 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
     },
     portal: {
       guestInterfaces: portal.list('guest_interface', ['guest']),
+      enabled: portal.bool('enabled', true),
+      port: portal.int('port', 2080, 1, 65535),
+      path: portalPath(portal.str('path', '/portal/'), portal.fail),
+      gatewayPort: portal.int('gateway_port', 2050, 1, 65535),
+      methods: { voucher: portal.bool('voucher', true), email: portal.bool('email', false), free: portal.bool('free', false) },
+      maxDevices: portal.int('max_devices', 1, 0, 1000),
+      sessionMinutes: portal.int('session_minutes', 1440, 1, 35791394),
+      guestMinutes: portal.int('guest_minutes', 60, 1, 35791394),
+      landing: landingOption(portal.str('landing', ''), portal.fail),
     },
     adminPasswordHash: admin.str('password_hash', ''),
   }

@@ -268,9 +268,8 @@ export class Enforcer {
     const now = this.opts.wallNow()
     const clockSet = clockIsSet(now)
 
-    // Count: update the live sessions, note new and ended ones.
+    // Count: update the live sessions, note ended ones.
     const seen = new Set<string>()
-    const fresh: Session[] = []
     const stillListed = new Set<string>()
     for (const c of list) {
       if (!ONLINE.has(c.state)) continue
@@ -296,7 +295,6 @@ export class Enforcer {
           countedUpKiB: from?.uploadKiB ?? 0,
         }
         this.sessions.set(c.token, s)
-        if (from === undefined) fresh.push(s)
       }
       s.downloadKiB = c.downloadKiB
       s.uploadKiB = c.uploadKiB
@@ -333,8 +331,6 @@ export class Enforcer {
       const verdict = verdictOf(s)
       if (verdict.action === 'deauth') doomed.push([s, verdict.reason])
     }
-    for (const s of fresh) emit('hotspot.session', { event: 'login', username: s.username, mac: s.mac })
-
     for (const [s, reason] of doomed) await this.deauth(s, reason)
 
     // Ended sessions (gone or deauthed now, or kept by a failed flush) are written at once.

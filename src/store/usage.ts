@@ -48,6 +48,11 @@ export interface UsageStore {
    * The MAC is stored upper case, colon separated.
    */
   bind: (voucherId: number, mac: string, now: number) => void
+  /**
+   * The vouchers a device is bound to (any case or separator), most recently bound first: where
+   * the portal looks for a voucher to let a forgotten device back in with.
+   */
+  vouchersOf: (mac: string) => number[]
   /** What was counted per live session at the last flush (for a restart). */
   live: () => LiveCount[]
   /**
@@ -84,6 +89,8 @@ export const createUsage = (db: Database): UsageStore => {
   const bindDevice = db.prepare(`INSERT INTO voucher_devices (voucher_id, mac, first_seen)
     SELECT id, @mac, @now FROM vouchers WHERE id = @id
     ON CONFLICT (voucher_id, mac) DO NOTHING`)
+  const vouchersOf = db.prepare<{ voucher_id: number }>(
+    'SELECT voucher_id FROM voucher_devices WHERE mac = @mac ORDER BY first_seen DESC, rowid DESC')
   const bindFirst = db.prepare('UPDATE vouchers SET mac = @mac WHERE id = @id AND mac IS NULL')
   const live = db.prepare<LiveRow>(
     'SELECT token, voucher_id, mac, download_counted_kib, upload_counted_kib FROM live_sessions ORDER BY token')
@@ -121,6 +128,8 @@ export const createUsage = (db: Database): UsageStore => {
         bindFirst.run({ id, mac: normalized })
       })
     },
+
+    vouchersOf: (mac) => vouchersOf.all({ mac: normalizeMac(mac) }).map((r) => r.voucher_id),
 
     live: () => live.all().map((r) => ({
       token: r.token,

@@ -41,6 +41,13 @@ export interface Vouchers {
   /** Every voucher in id order, read lazily. */
   list: () => Iterable<VoucherRow>
   count: () => number
+  /**
+   * Records a login of voucher `id` at `now` (epoch seconds), in one transaction: `last_login =
+   * now`, and when `firstLogin`, `first_login = now` if it is still null (a login that started the
+   * voucher; a concurrent one that stamped it first wins). Returns true when this call set
+   * first_login; false when it did not, or when the voucher does not exist (nothing is written).
+   */
+  recordLogin: (id: number, now: number, firstLogin: boolean) => boolean
 }
 
 // In the order of the seed's voucher list.
@@ -59,6 +66,8 @@ export const createVouchers = (db: Database): Vouchers => {
   const byId = db.prepare<VoucherRow>(`SELECT ${COLUMNS} FROM vouchers WHERE id = @id`)
   const page = db.prepare<VoucherRow>(`SELECT ${COLUMNS} FROM vouchers WHERE id > @after ORDER BY id LIMIT @limit`)
   const count = db.prepare<{ n: number }>('SELECT count(*) AS n FROM vouchers')
+  const stampFirst = db.prepare('UPDATE vouchers SET first_login = @now WHERE id = @id AND first_login IS NULL')
+  const stampLast = db.prepare('UPDATE vouchers SET last_login = @now WHERE id = @id')
   return {
     insert: (v) => {
       try {
@@ -73,5 +82,10 @@ export const createVouchers = (db: Database): Vouchers => {
     byId: (id) => byId.get({ id }),
     list: () => pages(page),
     count: () => (count.get() as { n: number }).n,
+    recordLogin: (id, now, firstLogin) => db.transaction(() => {
+      const stamped = firstLogin && stampFirst.run({ id, now }).changes > 0
+      stampLast.run({ id, now })
+      return stamped
+    }),
   }
 }

@@ -28,7 +28,10 @@ const DEFAULTS = {
   api: { enabled: false, post: true, get: false, key: '', port: 8080, interfaces: ['lan', 'mgmt'] },
   ubus: { socket: '/var/run/ubus/ubus.sock', jsonrpc: 'auto' },
   opennds: { ndsctl: '/usr/bin/ndsctl', leases: ['/tmp/dhcp.leases', '/var/lib/misc/dnsmasq.leases', '/var/db/dnsmasq.leases'], pollInterval: 10, flushInterval: 300 },
-  portal: { guestInterfaces: ['guest'] },
+  portal: {
+    guestInterfaces: ['guest'], enabled: true, port: 2080, path: '/portal/', gatewayPort: 2050,
+    methods: { voucher: true, email: false, free: false }, maxDevices: 1, sessionMinutes: 1440, guestMinutes: 60, landing: '',
+  },
   adminPasswordHash: '',
 }
 
@@ -68,13 +71,27 @@ config opennds 'opennds'
 config portal 'portal'
 	list guest_interface 'guest'
 	list guest_interface 'iot'
+	option enabled '0'
+	option port '8888'
+	option path '/'
+	option gateway_port '2051'
+	option voucher '0'
+	option email '1'
+	option free '1'
+	option max_devices '3'
+	option session_minutes '60'
+	option guest_minutes '30'
+	option landing 'https://example.com/welcome'
 `), 'f')
   t.same(c, {
     stateDir: '/srv/h', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
     api: { enabled: true, post: false, get: true, key: 'k', port: 80, interfaces: ['br-lan', 'eth1'] },
     ubus: { socket: '/tmp/u.sock', jsonrpc: 'on' },
     opennds: { ndsctl: '/opt/ndsctl', leases: ['/run/leases'], pollInterval: 5, flushInterval: 60 },
-    portal: { guestInterfaces: ['guest', 'iot'] },
+    portal: {
+      guestInterfaces: ['guest', 'iot'], enabled: false, port: 8888, path: '/', gatewayPort: 2051,
+      methods: { voucher: false, email: true, free: true }, maxDevices: 3, sessionMinutes: 60, guestMinutes: 30, landing: 'https://example.com/welcome',
+    },
     adminPasswordHash: '$scrypt$x',
   })
   t.equal(configFromUci(parseUci("config ubus 'ubus'\n\toption jsonrpc '0'"), 'f').ubus.jsonrpc, 'off')
@@ -89,6 +106,11 @@ const bad: Array<[string, string]> = [
   ["config hotspotd 'main'\n\toption default_valid_for '7 weeks'", `f: option hotspotd.main.default_valid_for: expected one of the seed's valid_for values, got "7 weeks"`],
   ["config hotspotd 'main'\n\toption log_level 'loud'", 'f: option hotspotd.main.log_level: expected debug, info, warn or error, got "loud"'],
   ["config ubus 'ubus'\n\toption jsonrpc 'sometimes'", `f: option hotspotd.ubus.jsonrpc: expected 'auto', '1' or '0', got "sometimes"`],
+  ["config portal 'portal'\n\toption path 'portal'", `f: option hotspotd.portal.path: expected a path like '/portal/', got "portal"`],
+  ["config portal 'portal'\n\toption path '/a b/'", `f: option hotspotd.portal.path: expected a path like '/portal/', got "/a b/"`],
+  ["config portal 'portal'\n\toption landing 'javascript:alert(1)'", 'f: option hotspotd.portal.landing: expected an http(s) URL, got "javascript:alert(1)"'],
+  ["config portal 'portal'\n\toption landing 'not a url'", 'f: option hotspotd.portal.landing: expected an http(s) URL, got "not a url"'],
+  ["config portal 'portal'\n\toption landing 'https://u:p@example.com/'", 'f: option hotspotd.portal.landing: expected an http(s) URL, got "https://u:p@example.com/"'],
 ]
 for (const [text, message] of bad) {
   t.throws(() => configFromUci(parseUci(text), 'f'), { code: 'CONFIG', message }, message)

@@ -96,6 +96,27 @@ t.test('bind keeps a MAC the voucher already had, and ignores a voucher that doe
   t.end()
 })
 
+t.test('vouchersOf lists the vouchers a device is bound to, most recently bound first', (t) => {
+  const { vouchers, usage } = freshStore(t)
+  const alice = vouchers.insert(voucher('alice'))
+  const bob = vouchers.insert(voucher('bob'))
+  const carol = vouchers.insert(voucher('carol'))
+  t.same(usage.vouchersOf('AA:BB:CC:00:00:01'), [], 'a device never bound: none')
+  usage.bind(alice.id, 'AA:BB:CC:00:00:01', 100)
+  usage.bind(carol.id, 'AA:BB:CC:00:00:01', 300)
+  usage.bind(bob.id, 'AA:BB:CC:00:00:01', 200)
+  usage.bind(bob.id, 'AA:BB:CC:00:00:02', 400)
+  t.same(usage.vouchersOf('AA:BB:CC:00:00:01'), [carol.id, bob.id, alice.id], 'newest binding first')
+  t.same(usage.vouchersOf('aa-bb-cc-00-00-01'), [carol.id, bob.id, alice.id], 'the MAC in any case and separator')
+  usage.bind(alice.id, 'AA:BB:CC:00:00:01', 900)
+  t.same(usage.vouchersOf('AA:BB:CC:00:00:01'), [carol.id, bob.id, alice.id], 'binding again keeps the first first_seen')
+  usage.bind(alice.id, 'AA:BB:CC:00:00:02', 400)
+  t.same(usage.vouchersOf('AA:BB:CC:00:00:02'), [alice.id, bob.id], 'same first_seen: the later binding first')
+  vouchers.remove('carol')
+  t.same(usage.vouchersOf('AA:BB:CC:00:00:01'), [bob.id, alice.id], 'a removed voucher is forgotten')
+  t.end()
+})
+
 t.test('flush adds the growth since the last count, in bytes, and remembers the counts', (t) => {
   const { vouchers, usage } = freshStore(t)
   const alice = vouchers.insert(voucher('alice'))

@@ -197,3 +197,30 @@ t.test('a list of 1,200 vouchers streams in pages without holding the database',
   t.equal(vouchers.count(), n, 'count after one insert and one remove')
   t.end()
 })
+
+t.test('recordLogin stamps last_login, and first_login only when asked and still unset', (t) => {
+  const { vouchers } = freshStore(t)
+  const alice = vouchers.insert(voucher('alice'))
+  const bob = vouchers.insert(voucher('bob'))
+  t.equal(vouchers.recordLogin(alice.id, 1_700_001_000, false), false, 'not a first login: nothing stamped')
+  t.match(vouchers.byId(alice.id), { first_login: null, last_login: 1_700_001_000, last_modified: alice.last_modified },
+    'last_login set, first_login left unset, last_modified unchanged')
+  t.equal(vouchers.recordLogin(alice.id, 1_700_002_000, true), true, 'a first login: stamped')
+  t.match(vouchers.byId(alice.id), { first_login: 1_700_002_000, last_login: 1_700_002_000 }, 'both set to now')
+  t.equal(vouchers.recordLogin(alice.id, 1_700_003_000, true), false, 'first_login already set: not stamped again')
+  t.match(vouchers.byId(alice.id), { first_login: 1_700_002_000, last_login: 1_700_003_000 }, 'first_login kept, last_login moved')
+  t.same(vouchers.byId(bob.id), bob, 'another voucher is untouched')
+  t.equal(vouchers.recordLogin(999, 1_700_004_000, true), false, 'a voucher that does not exist: false')
+  t.equal(vouchers.count(), 2, 'and nothing is created')
+  t.end()
+})
+
+t.test('recordLogin writes both stamps in one transaction', (t) => {
+  const store = freshStore(t)
+  const alice = store.vouchers.insert(voucher('alice'))
+  store.db.exec(`CREATE TRIGGER no_last_login BEFORE UPDATE OF last_login ON vouchers
+    BEGIN SELECT RAISE(ABORT, 'last_login refused'); END`)
+  t.throws(() => store.vouchers.recordLogin(alice.id, 1_700_002_000, true), /last_login refused/, 'the second write fails')
+  t.same(store.vouchers.byId(alice.id), alice, 'the first_login written before it is rolled back')
+  t.end()
+})

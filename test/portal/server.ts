@@ -1,0 +1,208 @@
+import t, { type Test } from 'tap'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createPortal, type PortalDoor, type PortalServerSettings } from '../../src/portal/server'
+import type { PortalLoginDeps, PortalSettings } from '../../src/portal/login'
+import { NdsctlError, type NdsGrant } from '../../src/backend/ndsctl'
+import type { NdsClient } from '../../src/backend/nds-json'
+import { Throttle } from '../../src/http/throttle'
+import { testContext, NOW } from '../fixtures/context'
+import { escapeHtml } from '../../src/portal/pages'
+import { STRINGS } from '../../src/portal/strings'
+
+const NOW_S = Math.floor(NOW.getTime() / 1000)
+const MAC = '00:1A:2B:3C:4D:5E' // universally administered: a device's own address
+const PRIVATE_MAC = '5A:77:00:00:00:11' // locally administered: a phone's private address
+const LEVEL0 = 'authaction=http://10.77.0.1:2050/opennds_auth/?clientip=127.0.0.1&gatewayname=Caf%c3%a9%20%3cb%3e&tok=ea3380f6&redir=http%3a%2f%2fexample.com%2fnews'
+
+interface Rig {
+  base: string
+  auths: Array<{ target: string; grant: NdsGrant }>
+  nds: { state: NdsClient['state'] | undefined; mac: string; fail: Error | undefined }
+  lines: string[]
+  door: PortalDoor
+  visits: () => number
+}
+
+const client = (mac: string, state: string): NdsClient => ({
+  mac, ip: '127.0.0.1', token: 'ea3380f6', state, clientif: 'guest0', sessionStart: null, sessionEnd: null, lastActive: null,
+  custom: null, downloadQuotaKiB: null, uploadQuotaKiB: null, downloadKiB: 0, uploadKiB: 0, version: '9.10.0',
+})
+
+const rig = async (t: Test, over: { settings?: Partial<PortalServerSettings>; login?: Partial<PortalSettings>; subnets?: string } = {}): Promise<Rig> => {
+  const { ctx, lines } = testContext(t)
+  lines.length = 0
+  const auths: Rig['auths'] = []
+  const nds: Rig['nds'] = { state: 'Preauthenticated', mac: MAC, fail: undefined }
+  const loginSettings: PortalSettings = { voucher: true, email: true, free: true, maxDevices: 1, maxSessionMinutes: 1440, guestMinutes: 60, ...over.login }
+  const login: PortalLoginDeps = {
+    store: ctx.store,
+    ndsctl: { auth: async (target, grant) => { auths.push({ target, grant }); nds.state = 'Authenticated' } },
+    usage: () => ({ downloadBytes: 0, uploadBytes: 0 }),
+    noteFirstLogin: () => {},
+    log: ctx.log,
+    emit: ctx.emit,
+    now: () => NOW_S,
+    settings: () => loginSettings,
+    throttle: new Throttle({ limit: 2, windowMs: 600_000, lockMs: 600_000 }),
+  }
+  const settings: PortalServerSettings = { path: '/portal/', gateway: '10.77.0.1:2050', methods: { voucher: true, email: true, free: true }, landing: 'https://example.org/', ...over.settings }
+  const [network, prefix] = (over.subnets ?? '127.0.0.0/8').split('/')
+  const door: PortalDoor = {
+    login,
+    ndsctl: {
+      client: async () => {
+        if (nds.fail !== undefined) throw nds.fail
+        return nds.state === undefined ? undefined : client(nds.mac, nds.state)
+      },
+    },
+    settings: () => settings,
+    subnets: () => [{ network: network as string, prefix: Number(prefix) }],
+    log: ctx.log,
+  }
+  const portal = createPortal(door)
+  const server = createServer((req, res) => { void portal.handle(req, res) })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.close(() => { resolve() }); server.closeAllConnections() }))
+  const { port } = server.address() as AddressInfo
+  return { base: `http://127.0.0.1:${port}`, auths, nds, lines, door, visits: portal.visits }
+}
+
+const sidOf = (html: string): string => /name="sid" value="([0-9a-f]{32})"/.exec(html)?.[1] as string
+
+/** Opens the sign-in page and posts a form on it. */
+const signIn = async (r: Rig, fields: Record<string, string>, sid?: string): Promise<{ status: number; html: string; headers: Headers }> => {
+  const page = sid ?? sidOf(await (await fetch(`${r.base}/portal/?${LEVEL0}`)).text())
+  const res = await fetch(`${r.base}/portal/login`, { method: 'POST', body: new URLSearchParams({ sid: page, ...fields }), redirect: 'manual' })
+  return { status: res.status, html: await res.text(), headers: res.headers }
+}
+
+t.test('the sign-in page, for the guest openNDS sent', async (t) => {
+  const r = await rig(t)
+  const res = await fetch(`${r.base}/portal/?${LEVEL0}`, { headers: { 'Accept-Language': 'de-AT,de;q=0.9,en;q=0.5' } })
+  const html = await res.text()
+  t.equal(res.status, 200)
+  t.match(res.headers.get('content-security-policy'), /default-src 'none'/)
+  t.match(html, /<html lang="de">/, 'in the guest\'s language')
+  t.match(html, 'Café &lt;b&gt;', 'the gateway name, escaped')
+  t.match(html, 'name="method" value="voucher"')
+  t.match(sidOf(html), /^[0-9a-f]{32}$/)
+  t.equal(r.visits(), 1)
+})
+
+t.test('a hint about private addresses for a phone that uses one', async (t) => {
+  const r = await rig(t)
+  const hint = escapeHtml(STRINGS.en.privateAddressHint)
+  t.notMatch(await (await fetch(`${r.base}/portal/?${LEVEL0}`)).text(), hint, 'not for a device\'s own address')
+  r.nds.mac = PRIVATE_MAC
+  t.match(await (await fetch(`${r.base}/portal/?${LEVEL0}`)).text(), hint, 'shown for a private one')
+})
+
+t.test('a voucher sign-in authorizes the guest with openNDS and says so', async (t) => {
+  const r = await rig(t)
+  r.door.login.store.vouchers.insert({ username: 'room101', passcode: 'pass1234', fullname: 'G', valid_for: '1 day', valid_from: NOW_S - 60, created_at: NOW_S - 60, download_limit: 0, upload_limit: 0 })
+  const wrong = await signIn(r, { method: 'voucher', username: 'room101', passcode: 'nope' })
+  t.equal(wrong.status, 200)
+  t.match(wrong.html, 'role="alert"', 'refused, with the reason shown')
+  t.match(wrong.html, 'value="room101"', 'the username is kept')
+  t.notMatch(wrong.html, 'nope', 'the passcode is not')
+  const ok = await signIn(r, { method: 'voucher', username: 'Room101', passcode: 'pass1234' })
+  t.equal(ok.status, 200)
+  t.match(ok.html, 'href="http://example.com/news"', 'Continue leads to where the guest was going')
+  t.same(r.auths.map((a) => [a.target, a.grant.custom]), [['127.0.0.1', 'hs-v1']])
+  const again = await fetch(`${r.base}/portal/?${LEVEL0}`)
+  t.match(await again.text(), /<h1>[^<]+<\/h1>/, 'an authorized guest who comes back is told it is connected')
+})
+
+t.test('refusals carry what the guest needs to know', async (t) => {
+  const r = await rig(t)
+  r.door.login.store.vouchers.insert({ username: 'later', passcode: 'pass1234', fullname: 'G', valid_for: '1 day', valid_from: NOW_S + 86400, created_at: NOW_S, download_limit: 0, upload_limit: 0 })
+  const early = await signIn(r, { method: 'voucher', username: 'later', passcode: 'pass1234' })
+  t.match(early.html, '2025-02-22 02:31:30', 'when the voucher starts')
+  const terms = await signIn(r, { method: 'free' })
+  t.match(terms.html, 'role="alert"', 'free access needs the box ticked')
+  t.same(r.auths, [])
+  await signIn(r, { method: 'voucher', username: 'x', passcode: 'y' })
+  await signIn(r, { method: 'voucher', username: 'x', passcode: 'y' })
+  const locked = await signIn(r, { method: 'voucher', username: 'x', passcode: 'y' })
+  t.equal(locked.status, 429)
+  t.equal(locked.headers.get('retry-after'), '600')
+  t.match(locked.html, '10 minutes')
+})
+
+t.test('a form without a valid visit is told to start again', async (t) => {
+  const r = await rig(t)
+  const cases: Array<[Record<string, string>, string | undefined]> = [[{ method: 'free', terms: '1' }, 'f'.repeat(32)], [{ method: 'sms' }, undefined]]
+  for (const [fields, sid] of cases) {
+    const res = await signIn(r, fields, sid)
+    t.equal(res.status, 200)
+    t.notMatch(res.html, 'name="sid" value="[0-9a-f]', 'no form: a message')
+  }
+  t.same(r.auths, [])
+})
+
+t.test('the free and e-mail methods', async (t) => {
+  const r = await rig(t)
+  t.equal((await signIn(r, { method: 'free', terms: '1', marketing: '1' })).status, 200)
+  r.nds.state = 'Preauthenticated'
+  t.equal((await signIn(r, { method: 'email', email: 'Guest@Example.COM' })).status, 200)
+  t.same(r.auths.map((a) => a.grant.custom), ['hs-c1', 'hs-e1'])
+})
+
+t.test('a bound device whose voucher is valid is let back in without the code', async (t) => {
+  const r = await rig(t)
+  const v = r.door.login.store.vouchers.insert({ username: 'room7', passcode: 'pass1234', fullname: 'G', valid_for: '1 day', valid_from: NOW_S - 60, created_at: NOW_S - 60, download_limit: 0, upload_limit: 0 })
+  r.door.login.store.usage.bind(v.id, MAC, NOW_S - 30)
+  r.door.login.store.vouchers.recordLogin(v.id, NOW_S - 30, true)
+  const res = await fetch(`${r.base}/portal/?${LEVEL0}`)
+  t.equal(res.status, 200)
+  t.notMatch(await res.text(), 'name="sid"', 'no form')
+  t.same(r.auths.map((a) => a.grant.custom), ['hs-v1'])
+})
+
+t.test('who may come in: only the guest openNDS named, from a guest subnet, known to openNDS', async (t) => {
+  const r = await rig(t)
+  const other = await fetch(`${r.base}/portal/?${LEVEL0.replace('clientip=127.0.0.1', 'clientip=127.0.0.9')}`)
+  t.equal(other.status, 403, 'a redirect for another guest is refused')
+  t.ok(r.lines.some((l) => l === 'warn: portal: 127.0.0.1 brought a redirect for 127.0.0.9; refused'))
+  r.nds.state = undefined
+  const unknown = await fetch(`${r.base}/portal/`, { redirect: 'manual' })
+  t.equal(unknown.status, 302, 'unknown to openNDS: sent to openNDS first')
+  t.equal(unknown.headers.get('location'), 'http://10.77.0.1:2050/login')
+  const junk = await fetch(`${r.base}/portal/?fas=%%%`, { redirect: 'manual' })
+  t.equal(junk.status, 302, 'an unusable query counts as none')
+  const wan = await rig(t, { subnets: '10.77.0.0/24' })
+  t.equal((await fetch(`${wan.base}/portal/`)).status, 403, 'a peer outside the guest subnets is refused')
+})
+
+t.test('the status=authenticated return', async (t) => {
+  const r = await rig(t)
+  r.nds.state = 'Authenticated'
+  const res = await fetch(`${r.base}/portal/?tok=ea3380f6&redir=http://example.com/&status=authenticated`)
+  t.equal(res.status, 200)
+  t.notMatch(await res.text(), 'name="sid"')
+})
+
+t.test('methods, paths and sizes', async (t) => {
+  const r = await rig(t, { settings: { landing: '' } })
+  t.equal((await fetch(`${r.base}/portal/login`)).status, 405)
+  t.equal((await fetch(`${r.base}/portal/`, { method: 'POST' })).status, 405)
+  t.equal((await fetch(`${r.base}/api/`)).status, 404, 'no API on the guest side')
+  t.equal((await fetch(`${r.base}/ubus`, { method: 'POST' })).status, 404, 'no ubus on the guest side')
+  const big = await fetch(`${r.base}/portal/login`, { method: 'POST', body: 'x'.repeat(5000) })
+  t.equal(big.status, 413)
+  t.equal((await fetch(`${r.base}/portal/`, { method: 'HEAD' })).status, 200)
+})
+
+t.test('openNDS not answering: a message, a warning, and the portal goes on', async (t) => {
+  const r = await rig(t)
+  r.nds.fail = new NdsctlError('not_running', 'ndsctl json 127.0.0.1: exit 3: ndsctl: opennds probably not started', 3)
+  const res = await fetch(`${r.base}/portal/?${LEVEL0}`)
+  t.equal(res.status, 503)
+  t.same(r.lines, ['warn: portal: 127.0.0.1: openNDS cannot be asked: ndsctl json 127.0.0.1: exit 3: ndsctl: opennds probably not started'])
+  r.nds.fail = new Error('a bug')
+  t.equal((await fetch(`${r.base}/portal/?${LEVEL0}`)).status, 503)
+  t.match(r.lines[1], /^error: portal: 127\.0\.0\.1 GET: Error: a bug/)
+  r.nds.fail = undefined
+  t.equal((await fetch(`${r.base}/portal/?${LEVEL0}`)).status, 200)
+})
