@@ -31,6 +31,8 @@ import { UbusClient } from './ubus/client'
 import type { JsonRpcDoor } from './ubus/jsonrpc'
 import { Sessions, type LoginUser } from './ubus/sessions'
 import { VERSION } from './version'
+import { createPortal } from './portal/server'
+import { portalDoor } from './portal/door'
 import { errorCode } from './errors'
 
 /** What the daemon takes from its surroundings; tests pass their own. */
@@ -68,9 +70,13 @@ export const passwordBanner = (endpoint: string, password: string): string => [
   `  Sign in:      curl -s ${endpoint} -d '{"jsonrpc":"2.0","id":1,"method":"call","params":["00000000000000000000000000000000","session","login",{"username":"admin","password":"${password}"}]}'`,
 ].join('\n')
 
-const summary = (c: Config, where: string[], jsonrpc: boolean): string =>
+const summary = (c: Config, where: string[], jsonrpc: boolean, portal: string[] | undefined): string =>
   `API ${c.api.enabled ? 'enabled' : 'disabled'} (POST ${c.api.post ? 'on' : 'off'}, GET ${c.api.get ? 'on' : 'off'})` +
-  ` on ${where.length > 0 ? where.join(', ') : 'no address'}; backend ${c.backend}; built-in /ubus ${jsonrpc ? 'on' : 'off'}`
+  ` on ${where.length > 0 ? where.join(', ') : 'no address'}; backend ${c.backend}; built-in /ubus ${jsonrpc ? 'on' : 'off'}` +
+  (portal === undefined ? '' : `; portal on ${portal.length > 0 ? portal.join(', ') : 'no address'}`)
+
+/** Whether the guest portal serves: with openNDS as the backend, unless switched off. */
+const portalWanted = (c: Config): boolean => c.backend === 'opennds' && c.portal.enabled
 
 /** Whether the built-in JSON-RPC /ubus serves: forced on or off in UCI, else only where no ubusd socket exists. */
 const jsonRpcWanted = (c: Config, socket: string): boolean =>
@@ -196,15 +202,38 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     for (const p of problems) log.warn(`api: ${p}`)
     return addresses
   }
+  const portal = createPortal(portalDoor({
+    config: () => config,
+    store,
+    ndsctl: () => ndsctl,
+    enforcer: () => enforcer,
+    log,
+    emit: (event, data) => { ctx.emit(event, data) },
+    now: () => epoch(io.now()),
+    interfaces: io.interfaces,
+    network: io.network,
+    gatewayHost: () => portalListeners.addresses()[0]?.replace(/:\d+$/, ''),
+  }))
+  const portalListeners = new Listeners((req, res) => { void portal.handle(req, res) })
+  /** The portal's addresses: IPv4 on the guest interfaces (openNDS captures IPv4 guests). */
+  const portalAddresses = async (): Promise<ListenAddress[]> => {
+    if (!portalWanted(config)) return []
+    const { addresses, problems } = await resolveListenLive(config.portal.guestInterfaces, config.portal.port, statusOf, io.interfaces(), io.network())
+    for (const p of problems) log.warn(`portal: ${p}`)
+    return addresses.filter((a) => !a.host.includes(':'))
+  }
+  const portalSummary = (): string[] | undefined => portalWanted(config) ? portalListeners.addresses() : undefined
   const reconcile = async (why: string): Promise<void> => {
-    const before = listeners.addresses().join(', ')
-    try {
-      await listeners.reconcile(await wanted())
-    } catch (err) {
-      log.error(`${why}: ${(err as Error).message}`)
+    for (const [name, l, want] of [['API', listeners, wanted], ['portal', portalListeners, portalAddresses]] as const) {
+      const before = l.addresses().join(', ')
+      try {
+        await l.reconcile(await want())
+      } catch (err) {
+        log.error(`${why}: ${(err as Error).message}`)
+      }
+      const after = l.addresses().join(', ')
+      if (after !== before) log.info(`${why}: ${name} now on ${after === '' ? 'no address' : after}`)
     }
-    const after = listeners.addresses().join(', ')
-    if (after !== before) log.info(`${why}: API now on ${after === '' ? 'no address' : after}`)
   }
 
   /** A client for `socket` that publishes hotspot and follows interface events; not started yet. */
@@ -213,12 +242,13 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     client.publish(hotspot)
     // netifd announces every interface change; follow the ones the API listens on.
     client.listen('network.interface', (_event, data) => {
-      if (opts.listen === undefined && config.api.interfaces.includes(String(data.interface))) {
+      const name = String(data.interface)
+      if ((opts.listen === undefined && config.api.interfaces.includes(name)) || (portalWanted(config) && config.portal.guestInterfaces.includes(name))) {
         void queue(() => reconcile(`interface ${String(data.interface)} ${String(data.action)}`))
       }
     })
     client.onState((up) => {
-      if (up && opts.listen === undefined) void queue(() => reconcile('ubus'))
+      if (up && (opts.listen === undefined || portalWanted(config))) void queue(() => reconcile('ubus'))
     })
     return client
   }
@@ -226,15 +256,18 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
 
   try {
     await listeners.reconcile(await wanted())
+    await portalListeners.reconcile(await portalAddresses())
   } catch (err) {
+    await enforcer?.stop()
     await listeners.close()
+    await portalListeners.close()
     store.close()
     throw err
   }
   ubus.start()
   const status = await ctx.backend.status()
   if (!status.available) log.warn(`backend: ${status.detail}`)
-  log.info(`hotspotd ${VERSION} started: ${summary(config, listeners.addresses(), jsonrpcOn)}`)
+  log.info(`hotspotd ${VERSION} started: ${summary(config, listeners.addresses(), jsonrpcOn, portalSummary())}`)
   const base = `http://${listeners.addresses()[0] ?? `127.0.0.1:${config.api.port}`}`
   if (first.generated) {
     if (io.isTTY) io.out(firstStartBanner(`${base}/api/`, config.api.key))
@@ -278,12 +311,14 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       ubus.start()
     }
     jsonrpcOn = jsonRpcWanted(config, socketOf(config))
-    try {
-      await listeners.reconcile(await wanted())
-    } catch (err) {
-      log.error(`reload: ${(err as Error).message}`)
+    for (const [l, want] of [[listeners, wanted], [portalListeners, portalAddresses]] as const) {
+      try {
+        await l.reconcile(await want())
+      } catch (err) {
+        log.error(`reload: ${(err as Error).message}`)
+      }
     }
-    log.info(`reloaded ${opts.config}: ${summary(config, listeners.addresses(), jsonrpcOn)}`)
+    log.info(`reloaded ${opts.config}: ${summary(config, listeners.addresses(), jsonrpcOn, portalSummary())}`)
   }
   return {
     reload: () => queue(reloadOnce),
@@ -292,6 +327,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       await enforcer?.stop() // the last counts, before the store closes
       await ubus.close()
       await listeners.close()
+      await portalListeners.close()
       store.close()
       log.info('hotspotd stopped')
     },

@@ -494,3 +494,85 @@ t.test('with openNDS, the enforcement loop runs in the daemon: a removed voucher
   await d.close()
   t.ok(r.out.includes('info: hotspotd stopped'))
 })
+
+/** A port that is free now (for a second listener). */
+const freePort = async (): Promise<number> => {
+  const s = createServer()
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+  const { port } = s.address() as { port: number }
+  await new Promise((resolve) => s.close(resolve))
+  return port
+}
+
+t.test('the guest portal: on the guest interfaces, a voucher sign-in authorizes through ndsctl', async (t) => {
+  const dir = t.testdir({})
+  const ndsctl = join(dir, 'ndsctl')
+  const guest = '{"gatewayname":"hsrig","gatewayaddress":"127.0.0.1:2050","gatewayfqdn":"disable","version":"9.10.0","client_type":"cpd_can","mac":"00:1a:2b:3c:4d:5e","ip":"127.0.0.1","clientif":"lo","session_start":"0","session_end":"null","last_active":"1795442876","token":"dbe12224","state":"Preauthenticated","custom":"none","download_rate_limit_threshold":"null","download_packet_rate":"null","download_bucket_size":"null","upload_rate_limit_threshold":"null","upload_packet_rate":"null","upload_bucket_size":"null","download_quota":"null","upload_quota":"null","download_this_session":"0","download_session_avg":"0.00","upload_this_session":"0","upload_session_avg":"0.00"}'
+  writeFileSync(join(dir, 'guest.json'), guest)
+  writeFileSync(ndsctl, [
+    '#!/bin/sh',
+    `echo "$*" >> '${join(dir, 'calls')}'`,
+    'case "$1 $2" in',
+    `  "json 127.0.0.1") cat '${join(dir, 'guest.json')}' ;;`,
+    '  "json ") echo \'{"client_list_length":"0","clients":{}}\' ;;',
+    '  auth*) echo "Client $2 authenticated." ;;',
+    'esac',
+  ].join('\n') + '\n', { mode: 0o755 })
+  const port = await freePort()
+  const cfg = join(dir, 'config')
+  writeFileSync(cfg, uci({ backend: 'opennds', ndsctl }) + `config portal 'portal'\n\tlist guest_interface 'lo'\n\toption port '${port}'\n`)
+  const r = await run(['--config', cfg, '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'])
+  const d = r.daemon as Daemon
+  t.teardown(() => d.close())
+  t.ok(r.out.some((l) => l.endsWith(`; portal on 127.0.0.1:${port}`)), 'the start line says where the portal is')
+  await api(d, { 'api-key': 'k'.repeat(32), action: 'create_voucher', username: 'room9', passcode: 'pass1234' })
+  const portal = `http://127.0.0.1:${port}/portal/`
+  const page = await (await fetch(portal)).text()
+  const sid = /name="sid" value="([0-9a-f]{32})"/.exec(page)?.[1] as string
+  t.match(sid, /^[0-9a-f]{32}$/, 'the sign-in page')
+  const res = await fetch(`${portal}login`, { method: 'POST', body: new URLSearchParams({ sid, method: 'voucher', username: 'room9', passcode: 'pass1234' }) })
+  t.equal(res.status, 200)
+  t.match(readFileSync(join(dir, 'calls'), 'utf8'), /^auth 127\.0\.0\.1 1440 .*hs-v1$/m, 'authorized with the voucher\'s identity')
+  const logins = (await api(d, { 'api-key': 'k'.repeat(32), action: 'get_logins' })).body.users as Array<{ identity: string; result: string }>
+  t.same(logins.map((l) => [l.identity, l.result]), [['room9', 'success']], 'and the login log says so')
+  t.equal((await fetch(`http://127.0.0.1:${port}/api/`)).status, 404, 'the API is not on the guest side')
+})
+
+t.test('a portal port in use stops the start, like the API\'s', async (t) => {
+  const dir = t.testdir({})
+  const port = await busyPort(t)
+  writeFileSync(join(dir, 'config'), uci({ backend: 'opennds' }) + `config portal 'portal'\n\tlist guest_interface 'lo'\n\toption port '${port}'\n`)
+  const r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'])
+  t.same(r.exits, [1])
+  t.equal(r.err.join(''), `hotspotd: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n`)
+})
+
+t.test('netifd\'s events for a guest interface move the portal', async (t) => {
+  let r: Run | undefined
+  const lo = 0x7e570002
+  const statusCall = (seq: number, up: boolean): Step[] => [
+    { expect: frame(MsgType.LOOKUP, seq, 0, [str(Attr.OBJPATH, 'network.interface.lo')]) },
+    { send: frame(MsgType.DATA, seq, 0, [str(Attr.OBJPATH, 'network.interface.lo'), u32(Attr.OBJID, lo), u32(Attr.OBJTYPE, 5), { id: Attr.SIGNATURE, kind: 'blobmsg', value: [] }]) },
+    { send: frame(MsgType.STATUS, seq, 0, [u32(Attr.STATUS, 0)]) },
+    { expect: frame(MsgType.INVOKE, seq + 1, lo, [u32(Attr.OBJID, lo), str(Attr.METHOD, 'status'), table(Attr.DATA, {})]) },
+    { send: frame(MsgType.DATA, seq + 1, lo, [u32(Attr.OBJID, lo), table(Attr.DATA, { up, 'ipv4-address': [{ address: '127.0.0.1', mask: 8 }] })]) },
+    { send: frame(MsgType.STATUS, seq + 1, lo, [u32(Attr.STATUS, 0), u32(Attr.OBJID, lo)]) },
+  ]
+  const replay = new UbusdReplay(t, [
+    ...connectSteps(0x33333334, 0x44444445, 0x55555556),
+    ...statusCall(4, true),
+    { run: () => until(() => r?.out.some((l) => l.startsWith('info: ubus: connected')) === true) },
+    { send: frame(MsgType.INVOKE, 9, 0, [u32(Attr.OBJID, 0x55555556), str(Attr.METHOD, 'network.interface'), table(Attr.DATA, { action: 'ifdown', interface: 'lo' })]) },
+    { expect: frame(MsgType.STATUS, 9, 0, [u32(Attr.STATUS, 0), u32(Attr.OBJID, 0x55555556)]) },
+    ...statusCall(6, false),
+    { run: () => until(() => r?.out.includes('info: interface lo ifdown: portal now on no address') === true) },
+  ])
+  await replay.listen()
+  const dir = t.testdirName
+  const port = await freePort()
+  writeFileSync(join(dir, 'config'), uci({ socket: replay.path, backend: 'opennds' }) + `config portal 'portal'\n\tlist guest_interface 'lo'\n\toption port '${port}'\n`)
+  r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'])
+  await replay.done
+  t.same(replay.mismatches, [])
+  await r.daemon?.close()
+})
