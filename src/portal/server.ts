@@ -181,8 +181,8 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
       const tooLarge = err instanceof ApiError && err.kind === 'too_large'
       if (err instanceof NdsctlError || err instanceof NdsOutputError) door.log.warn(`portal: ${peer}: openNDS cannot be asked: ${err.message}`)
       else if (!tooLarge) door.log.error(`portal: ${peer} ${req.method ?? ''}: ${stackOf(err)}`)
-      if (!res.headersSent) send(res, tooLarge ? 413 : 503, messagePage({ ...page(lang, ''), key: 'portal_unavailable' }), { Connection: 'close' })
-      else res.destroy()
+      // Every answer above is the last thing its path does, so nothing was sent yet.
+      send(res, tooLarge ? 413 : 503, messagePage({ ...page(lang, ''), key: 'portal_unavailable' }), { Connection: 'close' })
     }
   }
   return { handle, visits: () => visits.size }

@@ -1,7 +1,8 @@
 // End to end with Debian's real openNDS 9.10 in namespaces this test creates, and the built
 // daemon as openNDS' FAS (security level 1) in the router's namespace: a guest is captured,
 // sent to hotspotd's portal, signs in with a voucher, moves data, shows in get_active_guests
-// with its bytes, and is cut off once its voucher's download limit is reached.
+// with its bytes, keeps them counted across a kill -9 of the daemon, and is cut off once its
+// voucher's download limit is reached.
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -46,15 +47,22 @@ config portal 'portal'
 	option path '/portal/'
 `)
   const lines: string[] = []
-  const daemon: ChildProcess = spawn('ip', ['netns', 'exec', rig.routerNs, process.execPath, BUNDLE, '--config', cfg, '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.teardown(() => { daemon.kill('SIGKILL') })
-  const collect = (chunk: Buffer): void => { lines.push(...chunk.toString().split('\n').filter(Boolean)) }
-  daemon.stdout?.on('data', collect)
-  daemon.stderr?.on('data', collect)
-  await until(() => lines.some((l) => l.includes(' started: ')), 15_000, () => `the daemon did not start:\n${lines.join('\n')}`)
-  const started = lines.find((l) => l.includes(' started: ')) as string
-  t.match(started, /portal on 10\.77\.0\.1:2080/, 'the portal listens on the guest address')
-  const apiPort = /127\.0\.0\.1:(\d+)/.exec(started)?.[1] as string
+  let daemon: ChildProcess | undefined
+  let apiPort = ''
+  t.teardown(() => { daemon?.kill('SIGKILL') })
+  /** Starts the built daemon in the router's namespace, as procd would run it there. */
+  const start = async (): Promise<string> => {
+    lines.length = 0
+    daemon = spawn('ip', ['netns', 'exec', rig.routerNs, process.execPath, BUNDLE, '--config', cfg, '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const collect = (chunk: Buffer): void => { lines.push(...chunk.toString().split('\n').filter(Boolean)) }
+    daemon.stdout?.on('data', collect)
+    daemon.stderr?.on('data', collect)
+    await until(() => lines.some((l) => l.includes(' started: ')), 15_000, () => `the daemon did not start:\n${lines.join('\n')}`)
+    const started = lines.find((l) => l.includes(' started: ')) as string
+    apiPort = /127\.0\.0\.1:(\d+)/.exec(started)?.[1] as string
+    return started
+  }
+  t.match(await start(), /portal on 10\.77\.0\.1:2080/, 'the portal listens on the guest address')
   const api = (params: Record<string, string>): Record<string, unknown> =>
     JSON.parse(rig.inRouter(['curl', '-s', '-d', new URLSearchParams({ 'api-key': KEY, ...params }).toString(), `http://127.0.0.1:${apiPort}/api/`])) as Record<string, unknown>
   t.match(api({ action: 'create_voucher', username: 'room42', passcode: 'pass4242', download_limit: '2' }), { message: 'User added successfully' })
@@ -80,6 +88,13 @@ config portal 'portal'
   t.match(guests, [{ logins: 'room42', address: c1.ip, 'mac-address': c1.mac.toUpperCase() }], 'get_active_guests names the voucher')
   t.ok(Number(guests[0]?.['bytes-out']) >= 1_000_000, `and counts the bytes sent to the guest (${guests[0]?.['bytes-out']})`)
 
+  // The daemon is killed mid-session and started again: the guest's bytes so far still count.
+  const killed = daemon as ChildProcess
+  killed.kill('SIGKILL')
+  await new Promise((resolve) => killed.once('exit', resolve))
+  await start()
+  t.equal(rig.inGuest(c1, ['curl', '-s', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', 'http://10.77.9.2/bytes/1000']).stdout, '200', 'openNDS kept the guest through the restart')
+
   // 2 MB in all: the next megabytes go over the voucher's limit, and the loop cuts the guest off.
   rig.inGuest(c1, ['curl', '-s', '-m', '10', '-o', '/dev/null', 'http://10.77.9.2/bytes/1500000'])
   await until(() => lines.some((l) => /enforce: voucher room42 on .*: session ended \(download_exhausted\)/.test(l)), 15_000, () => `not cut off:\n${lines.join('\n')}`)
@@ -92,6 +107,6 @@ config portal 'portal'
   const logins = (api({ action: 'get_logins' }).users as Array<{ result: string }>).map((l) => l.result)
   t.same(logins, ['wrong_credentials', 'success', 'download_exhausted'], 'every attempt is in the login log, with its reason')
 
-  daemon.kill('SIGTERM')
+  daemon?.kill('SIGTERM')
   await until(() => lines.includes('info: hotspotd stopped'), 10_000, () => lines.join('\n'))
 })
