@@ -40,16 +40,19 @@ export interface PortalDoor {
   /** The guest subnets: only peers inside them are served. */
   subnets: () => Subnet[]
   log: Logger
+  /** Milliseconds; tests pass their own clock. */
+  nowMs?: () => number
+  /** Visits remembered at most (default 4096); the oldest go first. */
+  maxVisits?: number
 }
 
 /** A visit between the sign-in page and its form: bound to the guest's address and MAC. */
 interface Visit { client: PortalClient; fas: FasClient | undefined; lang: Lang; expires: number }
 
 const VISIT_MS = 15 * 60_000
-const MAX_VISITS = 4096
 const FORM_LIMIT = 4096
 
-const peerOf = (req: IncomingMessage): string => (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '')
+const peerOf = (req: IncomingMessage): string => String(req.socket.remoteAddress).replace(/^::ffff:(?=\d+\.)/, '')
 
 const send = (res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void => {
   res.writeHead(status, { ...SECURITY_HEADERS, ...extra })
@@ -59,9 +62,11 @@ const send = (res: ServerResponse, status: number, html: string, extra: Record<s
 /** The request listener's portal part; `handle` answers every request and never throws. */
 export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>; visits: () => number } => {
   const visits = new Map<string, Visit>()
+  const nowMs = door.nowMs ?? Date.now
+  const maxVisits = door.maxVisits ?? 4096
   const remember = (v: Visit): string => {
-    const now = Date.now()
-    for (const [sid, old] of visits) if (old.expires < now || visits.size >= MAX_VISITS) visits.delete(sid)
+    const now = nowMs()
+    for (const [sid, old] of visits) if (old.expires < now || visits.size >= maxVisits) visits.delete(sid)
     const sid = randomBytes(16).toString('hex')
     visits.set(sid, v)
     return sid
@@ -92,7 +97,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
       door.log.debug(`portal: ${peer}: unusable redirect query (${(err as Error).message})`)
     }
     if (fas !== undefined && fas.status !== 'authenticated' && !peerMatches(fas, peer, door.subnets())) {
-      door.log.warn(`portal: ${peer} brought a redirect for ${fas.clientIp ?? 'nobody'}; refused`)
+      door.log.warn(`portal: ${peer} brought a redirect for ${String(fas.clientIp)}; refused`)
       send(res, 403, messagePage({ ...page(lang, '', fas), key: 'portal_unavailable' }))
       return
     }
@@ -112,7 +117,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
       connected(res, lang, again, fas)
       return
     }
-    const sid = remember({ client: known.client, fas, lang, expires: Date.now() + VISIT_MS })
+    const sid = remember({ client: known.client, fas, lang, expires: nowMs() + VISIT_MS })
     send(res, 200, splashPage({ ...page(lang, sid, fas), methods: door.settings().methods, hint: isRandomizedMac(known.client.mac) }))
   }
 
@@ -128,7 +133,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
   /** The words a refusal needs: how long to wait, since when a voucher is valid. */
   const varsOf = (result: Extract<LoginResult, { ok: false }>, request: LoginRequest): Record<string, string | number> => {
     const v = result.reason === 'not_yet_valid' && request.method === 'voucher' ? door.login.store.vouchers.find(request.username) : undefined
-    return { minutes: Math.ceil((result.retryAfterSeconds ?? 0) / 60), date: v === undefined ? '' : formatLocal(v.valid_from) ?? '' }
+    return { minutes: Math.ceil((result.retryAfterSeconds ?? 0) / 60), date: v === undefined ? '' : formatLocal(v.valid_from) as string }
   }
 
   const submit = async (req: IncomingMessage, res: ServerResponse, peer: string, lang: Lang): Promise<void> => {
@@ -136,7 +141,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
     const sid = form.get('sid') ?? ''
     const visit = visits.get(sid)
     const request = requestOf(form)
-    if (visit === undefined || visit.expires < Date.now() || visit.client.ip !== peer || request === undefined) {
+    if (visit === undefined || visit.expires < nowMs() || visit.client.ip !== peer || request === undefined) {
       send(res, 200, messagePage({ ...page(lang, ''), key: 'sessionExpired' }))
       return
     }
@@ -169,7 +174,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
         send(res, 403, messagePage({ ...page(lang, ''), key: 'portal_unavailable' }))
         return
       }
-      const target = req.url ?? '/'
+      const target = req.url as string // node:http always sets it on a server's request
       const q = target.indexOf('?')
       const path = q < 0 ? target : target.slice(0, q)
       const { path: base } = door.settings()
@@ -180,7 +185,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
     } catch (err) {
       const tooLarge = err instanceof ApiError && err.kind === 'too_large'
       if (err instanceof NdsctlError || err instanceof NdsOutputError) door.log.warn(`portal: ${peer}: openNDS cannot be asked: ${err.message}`)
-      else if (!tooLarge) door.log.error(`portal: ${peer} ${req.method ?? ''}: ${stackOf(err)}`)
+      else if (!tooLarge) door.log.error(`portal: ${peer} ${String(req.method)}: ${stackOf(err)}`)
       // Every answer above is the last thing its path does, so nothing was sent yet.
       send(res, tooLarge ? 413 : 503, messagePage({ ...page(lang, ''), key: 'portal_unavailable' }), { Connection: 'close' })
     }

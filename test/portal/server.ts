@@ -29,7 +29,7 @@ const client = (mac: string, state: string): NdsClient => ({
   custom: null, downloadQuotaKiB: null, uploadQuotaKiB: null, downloadKiB: 0, uploadKiB: 0, version: '9.10.0',
 })
 
-const rig = async (t: Test, over: { settings?: Partial<PortalServerSettings>; login?: Partial<PortalSettings>; subnets?: string } = {}): Promise<Rig> => {
+const rig = async (t: Test, over: { settings?: Partial<PortalServerSettings>; login?: Partial<PortalSettings>; subnets?: string; door?: Partial<PortalDoor> } = {}): Promise<Rig> => {
   const { ctx, lines } = testContext(t)
   lines.length = 0
   const auths: Rig['auths'] = []
@@ -59,6 +59,7 @@ const rig = async (t: Test, over: { settings?: Partial<PortalServerSettings>; lo
     settings: () => settings,
     subnets: () => [{ network: network as string, prefix: Number(prefix) }],
     log: ctx.log,
+    ...over.door,
   }
   const portal = createPortal(door)
   const server = createServer((req, res) => { void portal.handle(req, res) })
@@ -205,4 +206,54 @@ t.test('openNDS not answering: a message, a warning, and the portal goes on', as
   t.match(r.lines[1], /^error: portal: 127\.0\.0\.1 GET: Error: a bug/)
   r.nds.fail = undefined
   t.equal((await fetch(`${r.base}/portal/?${LEVEL0}`)).status, 200)
+})
+
+t.test('a direct visit (no redirect query) and the fallback landing page', async (t) => {
+  const r = await rig(t)
+  r.door.login.store.vouchers.insert({ username: 'room5', passcode: 'pass1234', fullname: 'G', valid_for: '1 day', valid_from: NOW_S - 60, created_at: NOW_S - 60, download_limit: 0, upload_limit: 0 })
+  const sid = sidOf(await (await fetch(`${r.base}/portal/`)).text())
+  const res = await signIn(r, { method: 'voucher', username: 'room5', passcode: 'pass1234' }, sid)
+  t.match(res.html, 'href="https://example.org/"', 'Continue leads to portal.landing')
+  const none = await rig(t, { settings: { landing: '' } })
+  none.door.login.store.vouchers.insert({ username: 'room6', passcode: 'pass1234', fullname: 'G', valid_for: '1 day', valid_from: NOW_S - 60, created_at: NOW_S - 60, download_limit: 0, upload_limit: 0 })
+  const sid2 = sidOf(await (await fetch(`${none.base}/portal/`)).text())
+  t.notMatch((await signIn(none, { method: 'voucher', username: 'room6', passcode: 'pass1234' }, sid2)).html, '<a ', 'no landing: no link')
+})
+
+t.test('forms with fields missing, and refusals of each method keep what was typed', async (t) => {
+  const r = await rig(t, { login: { free: false } })
+  t.match((await signIn(r, { method: 'voucher' })).html, 'role="alert"', 'no username or passcode: wrong credentials')
+  const email = await signIn(r, { method: 'email', email: 'not-an-address' })
+  t.match(email.html, 'value="not-an-address"', 'the address is put back')
+  t.match((await signIn(r, { method: 'email' })).html, 'role="alert"', 'no address at all')
+  t.match((await signIn(r, { method: 'free', terms: '1' })).html, 'role="alert"', 'a method that is off')
+  const bare = await fetch(`${r.base}/portal/login`, { method: 'POST', body: 'method=free&terms=1' })
+  t.notMatch(await bare.text(), 'name="sid" value="[0-9a-f]', 'no sid: start again')
+})
+
+t.test('a voucher in use on another device: refused, with the private-address hint', async (t) => {
+  const r = await rig(t)
+  r.nds.mac = PRIVATE_MAC
+  const v = r.door.login.store.vouchers.insert({ username: 'room8', passcode: 'pass1234', fullname: 'G', valid_for: '1 day', valid_from: NOW_S - 60, created_at: NOW_S - 60, download_limit: 0, upload_limit: 0 })
+  r.door.login.store.usage.bind(v.id, MAC, NOW_S - 30)
+  const res = await signIn(r, { method: 'voucher', username: 'room8', passcode: 'pass1234' })
+  t.match(res.html, escapeHtml(STRINGS.en.other_device))
+  t.match(res.html, escapeHtml(STRINGS.en.privateAddressHint))
+})
+
+t.test('visits expire, and only so many are remembered', async (t) => {
+  const clock = { ms: 1_000_000 }
+  const r = await rig(t, { door: { nowMs: () => clock.ms, maxVisits: 2 } })
+  const open = async (): Promise<string> => sidOf(await (await fetch(`${r.base}/portal/`)).text())
+  const first = await open()
+  await open()
+  await open()
+  t.equal(r.visits(), 2, 'the oldest visit made room')
+  t.notMatch((await signIn(r, { method: 'free', terms: '1' }, first)).html, 'You are connected', 'the forgotten visit cannot sign in')
+  const late = await open()
+  clock.ms += 16 * 60_000
+  const res = await signIn(r, { method: 'free', terms: '1' }, late)
+  t.notMatch(res.html, 'name="sid" value="[0-9a-f]', 'a visit older than 15 minutes starts again')
+  await open()
+  t.equal(r.visits(), 1, 'expired visits are dropped')
 })
