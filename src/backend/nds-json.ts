@@ -11,6 +11,9 @@
 /** A client's state: 9.10 prints Preauthenticated, Authenticated, Trusted or Blocked; v10.2+ adds AuthBlocked. */
 export type NdsState = 'Preauthenticated' | 'Authenticated' | 'AuthBlocked' | (string & {})
 
+/** Whether openNDS lets a client through: Authenticated, or v10.2's AuthBlocked (quota used up and throttled). */
+export const isOnline = (state: NdsState): boolean => state === 'Authenticated' || state === 'AuthBlocked'
+
 /** One client as `ndsctl json` shows it, with openNDS' "null"/"none"/"0" placeholders turned into null. */
 export interface NdsClient {
   /** Upper case, colon separated. */

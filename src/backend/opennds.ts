@@ -9,7 +9,7 @@
  */
 import type { Backend, BackendStatus, GuestHost, GuestSession } from './backend'
 import { decodeIdentity, type Identity } from './identity'
-import type { NdsClient } from './nds-json'
+import { isOnline, type NdsClient } from './nds-json'
 import type { Ndsctl } from './ndsctl'
 import { guestHosts, HostTracker, parseArp, parseLeases, subnetsOf, type HostSources } from './guest-hosts'
 import { ApiError, BACKEND_UNAVAILABLE } from '../errors'
@@ -29,9 +29,6 @@ export interface OpenNdsOptions {
   guestDevices: () => string[]
   interfaces: () => InterfaceTable
 }
-
-/** States in which openNDS lets a client through (AuthBlocked: v10.2+, quota used up and throttled). */
-const ONLINE = new Set(['Authenticated', 'AuthBlocked'])
 
 export const createOpenNdsBackend = (opts: OpenNdsOptions): Backend => {
   const { ndsctl, log } = opts
@@ -53,7 +50,7 @@ export const createOpenNdsBackend = (opts: OpenNdsOptions): Backend => {
       throw new ApiError('unavailable', BACKEND_UNAVAILABLE, { cause: err })
     }
   }
-  const online = async (): Promise<NdsClient[]> => (await clients()).filter((c) => ONLINE.has(c.state))
+  const online = async (): Promise<NdsClient[]> => (await clients()).filter((c) => isOnline(c.state))
   const login = (c: NdsClient): string => {
     const identity = decodeIdentity(c.custom)
     return identity === undefined ? '' : opts.loginOf(identity) ?? ''
@@ -64,7 +61,7 @@ export const createOpenNdsBackend = (opts: OpenNdsOptions): Backend => {
     status: async (): Promise<BackendStatus> => {
       try {
         const list = await ndsctl.clients()
-        const authorized = list.filter((c) => ONLINE.has(c.state)).length
+        const authorized = list.filter((c) => isOnline(c.state)).length
         const version = list[0]?.version
         return {
           name: 'opennds',

@@ -23,6 +23,7 @@
  * a jump does not expire every voucher at once. While the clock is obviously unset
  * ({@link clockIsSet}), nothing expires.
  */
+import { isOnline } from '../backend/nds-json'
 import { clockIsSet, clockJump, decideSession, shiftForJump, type SessionVerdict, type Usage } from '../domain/enforcement'
 import { decodeIdentity } from '../backend/identity'
 import type { Ndsctl } from '../backend/ndsctl'
@@ -48,9 +49,6 @@ export interface EnforcerOptions {
 
 /** How often the counts are written unless told otherwise: every 5 minutes. */
 export const DEFAULT_FLUSH_SECONDS = 300
-
-/** States in which openNDS lets a client through (AuthBlocked: v10.2+, throttled after its quota). */
-const ONLINE = new Set(['Authenticated', 'AuthBlocked'])
 
 type DeauthReason = Extract<SessionVerdict, { action: 'deauth' }>['reason']
 
@@ -272,7 +270,7 @@ export class Enforcer {
     const seen = new Set<string>()
     const stillListed = new Set<string>()
     for (const c of list) {
-      if (!ONLINE.has(c.state)) continue
+      if (!isOnline(c.state)) continue
       const identity = decodeIdentity(c.custom)
       if (identity?.kind !== 'voucher') continue
       if (this.dropped.has(c.token)) {

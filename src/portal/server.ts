@@ -15,7 +15,8 @@ import { isRandomizedMac } from '../domain/enforcement'
 import { ApiError, stackOf } from '../errors'
 import { formatLocal } from '../domain/local-time'
 import { NdsctlError } from '../backend/ndsctl'
-import { NdsOutputError } from '../backend/nds-json'
+import { isOnline, NdsOutputError } from '../backend/nds-json'
+import { clientAddress } from '../http/api'
 import { readBody } from '../http/body'
 import type { Logger } from '../log'
 import { landingUrl, parseFasQuery, peerMatches, type FasClient } from './fas'
@@ -52,8 +53,6 @@ interface Visit { client: PortalClient; fas: FasClient | undefined; lang: Lang; 
 const VISIT_MS = 15 * 60_000
 const FORM_LIMIT = 4096
 
-const peerOf = (req: IncomingMessage): string => String(req.socket.remoteAddress).replace(/^::ffff:(?=\d+\.)/, '')
-
 const send = (res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void => {
   res.writeHead(status, { ...SECURITY_HEADERS, ...extra })
   res.end(html)
@@ -76,7 +75,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
   /** Who the peer is to openNDS: its MAC and whether it is through already. */
   const lookup = async (ip: string): Promise<{ client: PortalClient; authorized: boolean } | undefined> => {
     const c = await door.ndsctl.client(ip)
-    return c === undefined ? undefined : { client: { ip, mac: c.mac }, authorized: c.state === 'Authenticated' || c.state === 'AuthBlocked' }
+    return c === undefined ? undefined : { client: { ip, mac: c.mac }, authorized: isOnline(c.state) }
   }
 
   const landing = (fas: FasClient | undefined): string | undefined => {
@@ -167,7 +166,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const peer = peerOf(req)
+    const peer = clientAddress(req)
     const lang = pickLang(req.headers['accept-language'])
     try {
       if (!door.subnets().some((s) => inSubnet(peer, s))) {

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { NdsOutputError, parseNdsClient, parseNdsClients, type NdsClient } from '../../src/backend/nds-json'
+import { NdsOutputError, parseNdsClient, parseNdsClients, type NdsClient, isOnline } from '../../src/backend/nds-json'
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'opennds')
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8')
@@ -170,4 +170,8 @@ t.test('a malformed client field fails the whole output, naming the client and f
   fails({ upload_this_session: ' 12' }, 'upload_this_session is not a whole number: " 12"', 'a counter with a blank')
   fails({ custom: { a: 1 } }, 'custom is not a string: {"a":1}', 'an object value')
   fails({ download_this_session: '9'.repeat(50) }, `download_this_session is not a whole number: "${'9'.repeat(36)}...`, 'a long value, cut short')
+})
+
+t.test('isOnline: the states in which openNDS lets a client through', async (t) => {
+  t.same(['Authenticated', 'AuthBlocked', 'Preauthenticated', 'Trusted', ''].map(isOnline), [true, true, false, false, false])
 })
