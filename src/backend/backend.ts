@@ -10,6 +10,7 @@ export interface GuestHost {
   /** Upper case, colon separated. */
   mac: string
   hostname: string | null
+  /** Kernel device the host is on; '' when only a lease places it, in a subnet of no known device. */
   interface: string
   /** Whether the captive portal lets the host through. */
   authorized: boolean

@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { isIPv6 } from 'node:net'
+import type { GuestHost } from './backend'
 import type { InterfaceTable } from '../http/listen-addresses'
 
 /** Lease files in the order openNDS looks for them; the first that exists is used. */
@@ -55,21 +56,6 @@ export interface Subnet {
   device?: string
 }
 
-/** A guest host: backend's GuestHost plus `since`. */
-export interface HostRecord {
-  address: string
-  /** Upper case, colon separated. */
-  mac: string
-  hostname: string | null
-  /** Kernel device the host is on ('' when only a lease places it, in a subnet of no known device). */
-  interface: string
-  /** Whether the captive portal lets the host through. */
-  authorized: boolean
-  /** 'dhcp' when the host holds a lease, 'arp' when only the neighbour table knows it. */
-  foundBy: 'dhcp' | 'arp'
-  /** Epoch seconds when hotspotd first saw the host (since it last came back). */
-  since: number
-}
 
 export interface GuestHostsInput {
   leases: Lease[]
@@ -287,7 +273,7 @@ const locate = (held: GuestLease | undefined, entries: Neighbour[]): { address: 
 }
 
 /** Orders IPv4 addresses numerically, then by MAC. */
-const byAddress = (a: HostRecord, b: HostRecord): number =>
+const byAddress = (a: GuestHost, b: GuestHost): number =>
   (ipv4Value(a.address) as number) - (ipv4Value(b.address) as number) || a.mac.localeCompare(b.mac)
 
 /**
@@ -296,12 +282,12 @@ const byAddress = (a: HostRecord, b: HostRecord): number =>
  * name, the neighbour entry the current address and device. `tracker` learns who is present and
  * forgets the rest.
  */
-export const guestHosts = (input: GuestHostsInput, tracker: HostTracker): HostRecord[] => {
+export const guestHosts = (input: GuestHostsInput, tracker: HostTracker): GuestHost[] => {
   const leases = guestLeases(input.leases, input.subnets, input.now)
   const neighbours = guestNeighbours(input.neighbours, input.devices)
   const present = new Set([...leases.keys(), ...neighbours.keys()])
   tracker.forgetOthers(present)
-  return [...present].map((mac): HostRecord => {
+  return [...present].map((mac): GuestHost => {
     const held = leases.get(mac)
     const { address, device } = locate(held, neighbours.get(mac) ?? [])
     return {

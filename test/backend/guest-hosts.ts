@@ -20,11 +20,11 @@ import {
   parseLeases,
   readHostSources,
   subnetsOf,
-  type HostRecord,
   type Lease,
   type Neighbour,
   type Subnet,
 } from '../../src/backend/guest-hosts'
+import type { GuestHost } from '../../src/backend/backend'
 import type { InterfaceTable } from '../../src/http/listen-addresses'
 
 const NOW = 1_760_000_000
@@ -265,7 +265,7 @@ const MAC1 = '02:77:00:00:00:11'
 const MAC2 = '02:77:00:00:00:12'
 const MAC3 = '02:77:00:00:00:13'
 
-type Expected = Omit<HostRecord, 'since' | 'authorized'> & { authorized?: boolean }
+type Expected = Omit<GuestHost, 'since' | 'authorized'> & { authorized?: boolean }
 const host = (address: string, mac: string, hostname: string | null, iface: string, foundBy: 'dhcp' | 'arp', authorized = false): Expected =>
   ({ address, mac, hostname, interface: iface, foundBy, authorized })
 
@@ -370,7 +370,7 @@ const MERGE_CASES: Case[] = [
   },
 ]
 
-const run = (c: Pick<Case, 'leases' | 'neighbours' | 'subnets' | 'authorized'>, tracker: HostTracker, now = NOW): HostRecord[] =>
+const run = (c: Pick<Case, 'leases' | 'neighbours' | 'subnets' | 'authorized'>, tracker: HostTracker, now = NOW): GuestHost[] =>
   guestHosts({
     leases: c.leases ?? [],
     neighbours: c.neighbours ?? [],
@@ -388,7 +388,7 @@ t.test('guestHosts merges leases and neighbours', async (t) => {
 
 t.test('guestHosts keeps since while a host stays and restarts it when the host comes back', async (t) => {
   const tracker = new HostTracker()
-  const sinceOf = (hosts: HostRecord[]) => Object.fromEntries(hosts.map((h) => [h.mac, h.since]))
+  const sinceOf = (hosts: GuestHost[]) => Object.fromEntries(hosts.map((h) => [h.mac, h.since]))
   const both = { neighbours: [neighbour('10.77.0.11', MAC1, 'br-guest'), neighbour('10.77.0.12', MAC2, 'br-guest')] }
   const one = { neighbours: [neighbour('10.77.0.12', MAC2, 'br-guest')] }
   t.same(sinceOf(run(both, tracker, NOW)), { [MAC1]: NOW, [MAC2]: NOW })
