@@ -18,6 +18,8 @@
  * throughout (German, French, Spanish, Dutch formal; Italian informal, Portuguese as in Brazil).
  */
 
+import type { PortalRefusal } from './login'
+
 /** A language of the portal. English is the fallback. */
 export type Lang = 'en' | 'de' | 'fr' | 'es' | 'it' | 'nl' | 'pt'
 
@@ -46,20 +48,10 @@ export type StringKey =
   | 'days'
   | 'hours'
   | 'minutes'
-  // refusals and other messages
-  | 'method_off'
-  | 'wrong_credentials'
-  | 'bad_email'
+  // every reason the login service refuses a sign-in, so a new one cannot go without its text
+  | PortalRefusal
+  // other messages
   | 'terms_required'
-  | 'too_many_attempts'
-  | 'not_yet_valid'
-  | 'expired'
-  | 'download_exhausted'
-  | 'upload_exhausted'
-  | 'other_device'
-  | 'clock_unset'
-  | 'already_connected'
-  | 'portal_unavailable'
   | 'sessionExpired'
   | 'privateAddressHint'
 
