@@ -4,7 +4,7 @@ import { NdsctlError } from '../../src/backend/ndsctl'
 import { parseNdsClients, type NdsClient } from '../../src/backend/nds-json'
 import { CLOCK_FLOOR } from '../../src/domain/enforcement'
 import { createUsage, type LiveCount, type UsageStore } from '../../src/store/usage'
-import type { Database, SqlParams } from '../../src/store/driver'
+import { countingDb, noStats, type DbStats } from '../fixtures/store'
 import type { Store } from '../../src/store/db'
 import type { NewVoucher, VoucherRow } from '../../src/store/vouchers'
 import { fixture } from '../fixtures/fake-ndsctl'
@@ -68,40 +68,6 @@ class FakeNds {
   }
 }
 
-interface Stats { transactions: number; writes: number; reads: number; readsOutside: number }
-
-/** A database that counts transactions, writes and reads (and the reads outside a transaction). */
-const counting = (db: Database): { db: Database; stats: Stats } => {
-  const stats: Stats = { transactions: 0, writes: 0, reads: 0, readsOutside: 0 }
-  let depth = 0
-  const read = (): void => {
-    stats.reads++
-    if (depth === 0) stats.readsOutside++
-  }
-  return {
-    stats,
-    db: {
-      ...db,
-      prepare: <Row>(sql: string) => {
-        const stmt = db.prepare<Row>(sql)
-        return {
-          run: (p?: SqlParams) => { stats.writes++; return stmt.run(p) },
-          get: (p?: SqlParams) => { read(); return stmt.get(p) },
-          all: (p?: SqlParams) => { read(); return stmt.all(p) },
-        }
-      },
-      transaction: <T>(fn: () => T): T => {
-        stats.transactions++
-        depth++
-        try {
-          return db.transaction(fn)
-        } finally {
-          depth--
-        }
-      },
-    },
-  }
-}
 
 interface Rig {
   store: Store
@@ -200,10 +166,10 @@ t.test('counts voucher sessions in memory and writes them once per flush interva
 })
 
 t.test('500 sessions for an hour: one write transaction per flush interval', async (t) => {
-  let stats: Stats = { transactions: 0, writes: 0, reads: 0, readsOutside: 0 }
+  let stats: DbStats = noStats()
   const { nds, enforcer, advance, store, voucher } = rig(t, {
     usage: (_real, s) => {
-      const c = counting(s.db)
+      const c = countingDb(s.db)
       stats = c.stats
       return createUsage(c.db)
     },
@@ -228,10 +194,10 @@ t.test('500 sessions for an hour: one write transaction per flush interval', asy
 })
 
 t.test('a poll of 1,000 sessions makes one query and no write', async (t) => {
-  let stats: Stats = { transactions: 0, writes: 0, reads: 0, readsOutside: 0 }
+  let stats: DbStats = noStats()
   const { nds, enforcer, voucher } = rig(t, {
     usage: (_real, s) => {
-      const c = counting(s.db)
+      const c = countingDb(s.db)
       stats = c.stats
       return createUsage(c.db)
     },

@@ -1,14 +1,6 @@
 import t from 'tap'
-import { openStore, type Store } from '../../src/store/db'
-import { createLogger } from '../../src/log'
 import type { GuestKind, SignIn } from '../../src/store/guest-users'
-
-/** A migrated store in a fresh directory, closed when the test ends. */
-const freshStore = (t: tap.Test): Store => {
-  const store = openStore(t.testdir(), createLogger(() => {}))
-  t.teardown(() => store.close())
-  return store
-}
+import { freshStore } from '../fixtures/store'
 
 interface KindCase {
   kind: GuestKind

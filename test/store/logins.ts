@@ -1,14 +1,8 @@
 import t from 'tap'
-import { openStore, type Store } from '../../src/store/db'
+import { openStore } from '../../src/store/db'
 import { createLogger } from '../../src/log'
 import type { LoginEntry } from '../../src/store/logins'
-
-/** A migrated store in a fresh directory, closed when the test ends. */
-const freshStore = (t: tap.Test): Store => {
-  const store = openStore(t.testdir(), createLogger(() => {}))
-  t.teardown(() => store.close())
-  return store
-}
+import { freshStore } from '../fixtures/store'
 
 const entries: readonly LoginEntry[] = [
   { time: 1_700_000_300, method: 'voucher', identity: 'alice', mac: 'AA:BB:CC:00:00:01', address: '10.1.0.20', result: 'success' },

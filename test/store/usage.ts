@@ -1,17 +1,10 @@
 import t from 'tap'
-import { openStore, type Store } from '../../src/store/db'
+import { openStore } from '../../src/store/db'
 import { createUsage, type LiveCount, type UsageStore } from '../../src/store/usage'
-import type { Database, SqlParams } from '../../src/store/driver'
 import type { NewVoucher } from '../../src/store/vouchers'
 import { createLogger } from '../../src/log'
 import { errorOf } from '../fixtures/error-of'
-
-/** A migrated store in a fresh directory, closed when the test ends. */
-const freshStore = (t: tap.Test, dir = t.testdir()): Store => {
-  const store = openStore(dir, createLogger(() => {}))
-  t.teardown(() => { try { store.close() } catch { /* closed by the test */ } })
-  return store
-}
+import { countingDb, freshStore } from '../fixtures/store'
 
 const voucher = (username: string, over: Partial<NewVoucher> = {}): NewVoucher => ({
   username,
@@ -27,38 +20,6 @@ const voucher = (username: string, over: Partial<NewVoucher> = {}): NewVoucher =
 
 const live = (token: string, voucherId: number, downloadKiB: number, uploadKiB: number, mac = 'AA:BB:CC:00:00:01'): LiveCount =>
   ({ token, voucherId, mac, downloadKiB, uploadKiB })
-
-/** A database that counts its transactions and writes, and the writes made outside a transaction. */
-const counting = (db: Database): { db: Database; stats: { transactions: number; writes: number; outside: number } } => {
-  const stats = { transactions: 0, writes: 0, outside: 0 }
-  let depth = 0
-  return {
-    stats,
-    db: {
-      ...db,
-      prepare: <Row>(sql: string) => {
-        const stmt = db.prepare<Row>(sql)
-        return {
-          ...stmt,
-          run: (params?: SqlParams) => {
-            stats.writes++
-            if (depth === 0) stats.outside++
-            return stmt.run(params)
-          },
-        }
-      },
-      transaction: <T>(fn: () => T): T => {
-        stats.transactions++
-        depth++
-        try {
-          return db.transaction(fn)
-        } finally {
-          depth--
-        }
-      },
-    },
-  }
-}
 
 t.test('a voucher never counted has used nothing and has no device', (t) => {
   const { vouchers, usage } = freshStore(t)
@@ -173,7 +134,7 @@ t.test('flush skips sessions of a voucher that does not exist', (t) => {
 
 t.test('every flush is exactly one transaction, however many sessions', (t) => {
   const store = freshStore(t)
-  const { db, stats } = counting(store.db)
+  const { db, stats } = countingDb(store.db)
   const usage: UsageStore = createUsage(db)
   const ids = Array.from({ length: 50 }, (_, i) => store.vouchers.insert(voucher(`v${i}`)).id)
   const counts = (kib: number): LiveCount[] => ids.flatMap((id) => [live(`t${id}a`, id, kib, kib), live(`t${id}b`, id, kib, 1)])
@@ -182,7 +143,7 @@ t.test('every flush is exactly one transaction, however many sessions', (t) => {
   usage.flush([], [])
   t.equal(stats.transactions, 3, 'three flushes: three transactions')
   t.ok(stats.writes > 200, `${stats.writes} writes in them`)
-  t.equal(stats.outside, 0, 'no write outside a transaction')
+  t.equal(stats.writesOutside, 0, 'no write outside a transaction')
   t.same(usage.of(ids[0] as number), { downloadBytes: 40 * 1024, uploadBytes: 21 * 1024 }, 'counted once per session')
   t.end()
 })
@@ -230,7 +191,7 @@ t.test('removing a voucher forgets its totals, devices and live counts', (t) => 
 
 t.test('watched reads the vouchers that exist among some ids, with their stored totals, in one query', (t) => {
   const store = freshStore(t)
-  const { db, stats } = counting(store.db)
+  const { db, stats } = countingDb(store.db)
   const usage = createUsage(db)
   const alice = store.vouchers.insert(voucher('alice', { download_limit: 100, upload_limit: 10, valid_for: '2 hours' }))
   const bob = store.vouchers.insert(voucher('bob'))
@@ -257,7 +218,7 @@ t.test('watched reads the vouchers that exist among some ids, with their stored 
 
 t.test('shiftFirstLogins moves first_login in one transaction and says how many changed', (t) => {
   const store = freshStore(t)
-  const { db, stats } = counting(store.db)
+  const { db, stats } = countingDb(store.db)
   const usage = createUsage(db)
   const [a, b, c] = ['alice', 'bob', 'carol'].map((n) => store.vouchers.insert(voucher(n)).id) as [number, number, number]
   store.db.exec(`UPDATE vouchers SET first_login = 1000 WHERE id = ${a}; UPDATE vouchers SET first_login = 2000 WHERE id = ${b}`)
@@ -270,7 +231,7 @@ t.test('shiftFirstLogins moves first_login in one transaction and says how many 
   t.same(seen, [1000, 2000, null], 'the shift saw each existing voucher\'s first_login, none for a missing one')
   t.same([a, b, c].map((id) => store.vouchers.byId(id)?.first_login), [1500, 2000, null], 'alice moved; bob and carol unchanged')
   t.equal(stats.transactions, 1, 'one transaction')
-  t.equal(stats.outside, 0, 'no write outside it')
+  t.equal(stats.writesOutside, 0, 'no write outside it')
   t.equal(usage.shiftFirstLogins([], (x) => x), 0, 'no ids: nothing changed')
   t.end()
 })

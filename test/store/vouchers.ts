@@ -1,16 +1,10 @@
 import t from 'tap'
-import { openStore, type Store } from '../../src/store/db'
+import { openStore } from '../../src/store/db'
 import { createLogger } from '../../src/log'
 import { ApiError } from '../../src/errors'
 import type { NewVoucher, VoucherRow } from '../../src/store/vouchers'
 import { errorOf } from '../fixtures/error-of'
-
-/** A migrated store in a fresh directory, closed when the test ends. */
-const freshStore = (t: tap.Test): Store => {
-  const store = openStore(t.testdir(), createLogger(() => {}))
-  t.teardown(() => { try { store.close() } catch { /* closed by the test */ } })
-  return store
-}
+import { freshStore } from '../fixtures/store'
 
 const voucher = (username: string, over: Partial<NewVoucher> = {}): NewVoucher => ({
   username,
