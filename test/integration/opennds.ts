@@ -10,6 +10,10 @@ import { parseLeases } from '../../src/backend/guest-hosts'
 import { createLogger } from '../../src/log'
 import { ndsRigProblem, startNdsRig } from '../fixtures/nds-rig'
 
+// One openNDS rig runs at a time on a machine (see nds-rig), so this file may first wait for
+// another's; tap's default 30 s per file is too short for that.
+t.setTimeout(240_000)
+
 const problem = ndsRigProblem()
 
 t.test('a guest captured, authorized, counted and disconnected on a real openNDS', { skip: problem ?? false }, async (t) => {

@@ -12,6 +12,10 @@ import { ndsRigProblem, startNdsRig, type NdsRig } from '../fixtures/nds-rig'
 const BUNDLE = resolve('dist/hotspotd.js')
 const KEY = 'e2e-api-key-0123456789abcdef0123'
 const FASKEY = 'e2efaskey2080'
+// One openNDS rig runs at a time on a machine (see nds-rig), so this file may first wait for
+// another's; tap's default 30 s per file is too short for that.
+t.setTimeout(240_000)
+
 const problem = ndsRigProblem() ?? (existsSync(BUNDLE) ? null : `${BUNDLE} is missing: run make build (make test does)`)
 
 const until = async (what: () => boolean, ms: number, why: () => string): Promise<void> => {
