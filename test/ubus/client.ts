@@ -6,7 +6,7 @@ import { BlobmsgType, tableFromJson, tableToJson, type BlobmsgNode } from '../..
 import { UbusClient, UbusError, type UbusClientOptions } from '../../src/ubus/client'
 import { Attr, decodeMessage, encodeMessage, MAX_BLOB, MsgType, type MessageAttr } from '../../src/ubus/message'
 import type { UbusCaller, UbusMethod, UbusObject, UbusReply } from '../../src/ubus/object'
-import { hexes, recorded, UbusdReplay, type Step } from '../fixtures/ubusd-replay'
+import { hexes, recorded, shortTestDir, UbusdReplay, type Step } from '../fixtures/ubusd-replay'
 
 const { INT32, STRING } = BlobmsgType
 
@@ -492,7 +492,7 @@ t.test('a missing socket: warned once, retried until ubusd is there', async (t) 
 
 t.test('an optional ubusd that is not there is info, not a warning', async (t) => {
   const lines: string[] = []
-  const client = new UbusClient({ socketPath: join(t.testdir(), 'none.sock'), log: createLogger((l) => { lines.push(l) }, 'debug'), optional: true, backoff: { minMs: 1, maxMs: 2 } })
+  const client = new UbusClient({ socketPath: join(shortTestDir(t), 'none.sock'), log: createLogger((l) => { lines.push(l) }, 'debug'), optional: true, backoff: { minMs: 1, maxMs: 2 } })
   client.start()
   while (lines.length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
   await client.close()
