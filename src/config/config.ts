@@ -56,7 +56,7 @@ export interface PortalConfig {
   /** openNDS' own port (`gatewayport`), for sending a guest to its /login. */
   gatewayPort: number
   /** Sign-in methods switched on. */
-  methods: { voucher: boolean; email: boolean; free: boolean }
+  methods: PortalMethods
   /** Devices one voucher may serve (0: no limit). */
   maxDevices: number
   /** Longest openNDS session hotspotd grants at once; a bound device is let back in after it. */
@@ -65,6 +65,49 @@ export interface PortalConfig {
   guestMinutes: number
   /** Where "Continue" leads after sign-in when the guest's own page cannot be used; '' for none. */
   landing: string
+}
+
+/** The portal's sign-in methods and whether each is switched on (UCI hotspotd.portal). */
+export interface PortalMethods { voucher: boolean; email: boolean; mobile: boolean; facebook: boolean; free: boolean }
+
+/**
+ * The HTTP SMS gateway that sends mobile sign-in codes (hotspotd.sms). Templates hold `{to}`
+ * (the number with '+'), `{to_digits}` (without it), `{text}` and `{code}`; each is encoded for
+ * where it stands (see portal/sms).
+ */
+export interface SmsConfig {
+  /** The gateway's URL template (http or https); required while mobile sign-in is on. */
+  url: string
+  method: 'GET' | 'POST'
+  /** The request body template (POST only). */
+  body: string
+  /** Content-Type of the body: decides how values are encoded into it. */
+  contentType: string
+  /** Extra request headers, 'Name: value' each (e.g. the gateway's API key). */
+  headers: string[]
+  /** When set, a reply counts as sent only when its body holds this text (besides a 2xx status). */
+  successText: string
+  /** Country calling code for numbers typed without one (digits, e.g. '44'); '' to require '+'. */
+  countryCode: string
+  /** The message template ('{code}' required); '' for the portal's own text in the guest's language. */
+  message: string
+  /** Seconds to wait for the gateway. */
+  timeout: number
+  /** Codes sent at most per hour in all (bounds what a flood of requests can cost). */
+  maxPerHour: number
+}
+
+/** Facebook sign-in (hotspotd.facebook): the app, and where its OAuth dialog and Graph API are. */
+export interface FacebookConfig {
+  appId: string
+  appSecret: string
+  /** The redirect URI registered with the app; '' for the portal's own `<path>facebook` URL. */
+  redirectUri: string
+  /** Graph API version, e.g. 'v21.0'. */
+  apiVersion: string
+  /** Origins of the login dialog and the Graph API (changed only to test against a stand-in). */
+  dialogUrl: string
+  graphUrl: string
 }
 
 export interface Config {
@@ -76,6 +119,8 @@ export interface Config {
   ubus: UbusConfig
   opennds: OpenNdsConfig
   portal: PortalConfig
+  sms: SmsConfig
+  facebook: FacebookConfig
   /** scrypt hash of the `admin` user's password (`hotspotd passwd`); empty: no password, no logins. */
   adminPasswordHash: string
 }
@@ -126,12 +171,50 @@ const reader = (file: string, s: UciSection | undefined, path: string) => {
 const portalPath = (v: string, fail: (key: string, why: string, value: unknown) => never): string =>
   /^\/([A-Za-z0-9._-]+\/)*$/.test(v) ? v : fail('path', "expected a path like '/portal/'", v)
 
-/** An http(s) URL without credentials, or ''. */
-const landingOption = (v: string, fail: (key: string, why: string, value: unknown) => never): string => {
-  if (v === '') return v
+/** An http(s) URL (or template) without credentials, or '' when `optional`. */
+const httpUrl = (v: string, key: string, optional: boolean, fail: (key: string, why: string, value: unknown) => never): string => {
+  if (v === '' && optional) return v
   let url: URL | undefined
   try { url = new URL(v) } catch { url = undefined }
-  return url !== undefined && /^https?:$/.test(url.protocol) && url.username === '' && url.password === '' ? v : fail('landing', 'expected an http(s) URL', v)
+  return url !== undefined && /^https?:$/.test(url.protocol) && url.username === '' && url.password === '' ? v : fail(key, 'expected an http(s) URL', v)
+}
+
+type Reader = ReturnType<typeof reader>
+
+const smsConfig = (sms: Reader, needed: boolean): SmsConfig => {
+  const method = sms.str('method', 'POST').toUpperCase()
+  const headers = sms.list('header', [])
+  for (const h of headers) if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n]*$/.test(h)) sms.fail('header', "expected 'Name: value'", h)
+  const countryCode = sms.str('country_code', '')
+  const message = sms.str('message', '')
+  return {
+    url: needed || sms.str('url', '') !== '' ? httpUrl(sms.str('url', ''), 'url', false, sms.fail) : '',
+    method: method === 'GET' || method === 'POST' ? method : sms.fail('method', "expected 'GET' or 'POST'", method),
+    body: sms.str('body', 'to={to}&text={text}'),
+    contentType: sms.str('content_type', 'application/x-www-form-urlencoded'),
+    headers,
+    successText: sms.str('success_text', ''),
+    countryCode: /^(\d{1,3})?$/.test(countryCode) ? countryCode : sms.fail('country_code', "expected 1 to 3 digits such as '44'", countryCode),
+    message: message === '' || message.includes('{code}') ? message : sms.fail('message', "expected a text holding '{code}'", message),
+    timeout: sms.int('timeout', 10, 1, 120),
+    maxPerHour: sms.int('max_per_hour', 100, 1, 100000),
+  }
+}
+
+const facebookConfig = (fb: Reader, needed: boolean): FacebookConfig => {
+  const version = fb.str('api_version', 'v21.0')
+  const required = (key: string): string => {
+    const v = fb.str(key, '').trim()
+    return v !== '' || !needed ? v : fb.fail(key, 'required while hotspotd.portal.facebook is on', v)
+  }
+  return {
+    appId: required('app_id'),
+    appSecret: required('app_secret'),
+    redirectUri: httpUrl(fb.str('redirect_uri', ''), 'redirect_uri', true, fb.fail),
+    apiVersion: /^v\d+\.\d+$/.test(version) ? version : fb.fail('api_version', "expected a version like 'v21.0'", version),
+    dialogUrl: httpUrl(fb.str('dialog_url', 'https://www.facebook.com'), 'dialog_url', false, fb.fail).replace(/\/+$/, ''),
+    graphUrl: httpUrl(fb.str('graph_url', 'https://graph.facebook.com'), 'graph_url', false, fb.fail).replace(/\/+$/, ''),
+  }
 }
 
 /** The typed configuration of a parsed UCI package (pure). */
@@ -143,6 +226,13 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
   const jsonrpc = ubus.str('jsonrpc', 'auto').toLowerCase()
   const opennds = reader(file, section(pkg, 'opennds'), 'hotspotd.opennds')
   const portal = reader(file, section(pkg, 'portal'), 'hotspotd.portal')
+  const methods: PortalMethods = {
+    voucher: portal.bool('voucher', true),
+    email: portal.bool('email', false),
+    mobile: portal.bool('mobile', false),
+    facebook: portal.bool('facebook', false),
+    free: portal.bool('free', false),
+  }
   const validFor = main.str('default_valid_for', '1 day')
   const level = main.str('log_level', 'info')
   return {
@@ -174,12 +264,14 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
       port: portal.int('port', 2080, 1, 65535),
       path: portalPath(portal.str('path', '/portal/'), portal.fail),
       gatewayPort: portal.int('gateway_port', 2050, 1, 65535),
-      methods: { voucher: portal.bool('voucher', true), email: portal.bool('email', false), free: portal.bool('free', false) },
+      methods,
       maxDevices: portal.int('max_devices', 1, 0, 1000),
       sessionMinutes: portal.int('session_minutes', 1440, 1, 35791394),
       guestMinutes: portal.int('guest_minutes', 60, 1, 35791394),
-      landing: landingOption(portal.str('landing', ''), portal.fail),
+      landing: httpUrl(portal.str('landing', ''), 'landing', true, portal.fail),
     },
+    sms: smsConfig(reader(file, section(pkg, 'sms'), 'hotspotd.sms'), methods.mobile),
+    facebook: facebookConfig(reader(file, section(pkg, 'facebook'), 'hotspotd.facebook'), methods.facebook),
     adminPasswordHash: admin.str('password_hash', ''),
   }
 }

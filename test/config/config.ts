@@ -30,7 +30,14 @@ const DEFAULTS = {
   opennds: { ndsctl: '/usr/bin/ndsctl', leases: ['/tmp/dhcp.leases', '/var/lib/misc/dnsmasq.leases', '/var/db/dnsmasq.leases'], pollInterval: 10, flushInterval: 300 },
   portal: {
     guestInterfaces: ['guest'], enabled: true, port: 2080, path: '/portal/', gatewayPort: 2050,
-    methods: { voucher: true, email: false, free: false }, maxDevices: 1, sessionMinutes: 1440, guestMinutes: 60, landing: '',
+    methods: { voucher: true, email: false, mobile: false, facebook: false, free: false }, maxDevices: 1, sessionMinutes: 1440, guestMinutes: 60, landing: '',
+  },
+  sms: {
+    url: '', method: 'POST', body: 'to={to}&text={text}', contentType: 'application/x-www-form-urlencoded', headers: [], successText: '',
+    countryCode: '', message: '', timeout: 10, maxPerHour: 100,
+  },
+  facebook: {
+    appId: '', appSecret: '', redirectUri: '', apiVersion: 'v21.0', dialogUrl: 'https://www.facebook.com', graphUrl: 'https://graph.facebook.com',
   },
   adminPasswordHash: '',
 }
@@ -78,10 +85,31 @@ config portal 'portal'
 	option voucher '0'
 	option email '1'
 	option free '1'
+	option mobile 'on'
+	option facebook '1'
 	option max_devices '3'
 	option session_minutes '60'
 	option guest_minutes '30'
 	option landing 'https://example.com/welcome'
+config sms 'sms'
+	option url 'https://sms.example/send?key=k&to={to}'
+	option method 'get'
+	option body '{"to":"{to}"}'
+	option content_type 'application/json'
+	list header 'X-Key: abc'
+	list header 'Accept:application/json'
+	option success_text 'queued'
+	option country_code '44'
+	option message 'Code {code}'
+	option timeout '5'
+	option max_per_hour '20'
+config facebook 'facebook'
+	option app_id ' 4242 '
+	option app_secret 's3cret'
+	option redirect_uri 'https://portal.example/fb'
+	option api_version 'v19.0'
+	option dialog_url 'http://127.0.0.1:9/'
+	option graph_url 'http://127.0.0.1:10//'
 `), 'f')
   t.same(c, {
     stateDir: '/srv/h', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
@@ -90,7 +118,14 @@ config portal 'portal'
     opennds: { ndsctl: '/opt/ndsctl', leases: ['/run/leases'], pollInterval: 5, flushInterval: 60 },
     portal: {
       guestInterfaces: ['guest', 'iot'], enabled: false, port: 8888, path: '/', gatewayPort: 2051,
-      methods: { voucher: false, email: true, free: true }, maxDevices: 3, sessionMinutes: 60, guestMinutes: 30, landing: 'https://example.com/welcome',
+      methods: { voucher: false, email: true, mobile: true, facebook: true, free: true }, maxDevices: 3, sessionMinutes: 60, guestMinutes: 30, landing: 'https://example.com/welcome',
+    },
+    sms: {
+      url: 'https://sms.example/send?key=k&to={to}', method: 'GET', body: '{"to":"{to}"}', contentType: 'application/json',
+      headers: ['X-Key: abc', 'Accept:application/json'], successText: 'queued', countryCode: '44', message: 'Code {code}', timeout: 5, maxPerHour: 20,
+    },
+    facebook: {
+      appId: '4242', appSecret: 's3cret', redirectUri: 'https://portal.example/fb', apiVersion: 'v19.0', dialogUrl: 'http://127.0.0.1:9', graphUrl: 'http://127.0.0.1:10',
     },
     adminPasswordHash: '$scrypt$x',
   })
@@ -111,6 +146,19 @@ const bad: Array<[string, string]> = [
   ["config portal 'portal'\n\toption landing 'javascript:alert(1)'", 'f: option hotspotd.portal.landing: expected an http(s) URL, got "javascript:alert(1)"'],
   ["config portal 'portal'\n\toption landing 'not a url'", 'f: option hotspotd.portal.landing: expected an http(s) URL, got "not a url"'],
   ["config portal 'portal'\n\toption landing 'https://u:p@example.com/'", 'f: option hotspotd.portal.landing: expected an http(s) URL, got "https://u:p@example.com/"'],
+  ["config portal 'portal'\n\toption mobile '1'", 'f: option hotspotd.sms.url: expected an http(s) URL, got ""'],
+  ["config sms 'sms'\n\toption url 'ftp://x/'", 'f: option hotspotd.sms.url: expected an http(s) URL, got "ftp://x/"'],
+  ["config sms 'sms'\n\toption method 'PUT'", `f: option hotspotd.sms.method: expected 'GET' or 'POST', got "PUT"`],
+  ["config sms 'sms'\n\tlist header 'X-Key abc'", `f: option hotspotd.sms.header: expected 'Name: value', got "X-Key abc"`],
+  ["config sms 'sms'\n\tlist header 'Bad Name: v'", `f: option hotspotd.sms.header: expected 'Name: value', got "Bad Name: v"`],
+  ["config sms 'sms'\n\toption country_code '+44'", `f: option hotspotd.sms.country_code: expected 1 to 3 digits such as '44', got "+44"`],
+  ["config sms 'sms'\n\toption message 'Your code'", `f: option hotspotd.sms.message: expected a text holding '{code}', got "Your code"`],
+  ["config sms 'sms'\n\toption timeout '0'", 'f: option hotspotd.sms.timeout: expected a whole number from 1 to 120, got "0"'],
+  ["config portal 'portal'\n\toption facebook '1'", 'f: option hotspotd.facebook.app_id: required while hotspotd.portal.facebook is on, got ""'],
+  ["config portal 'portal'\n\toption facebook '1'\nconfig facebook 'facebook'\n\toption app_id '1'", 'f: option hotspotd.facebook.app_secret: required while hotspotd.portal.facebook is on, got ""'],
+  ["config facebook 'facebook'\n\toption api_version '21'", `f: option hotspotd.facebook.api_version: expected a version like 'v21.0', got "21"`],
+  ["config facebook 'facebook'\n\toption redirect_uri '/portal/facebook'", 'f: option hotspotd.facebook.redirect_uri: expected an http(s) URL, got "/portal/facebook"'],
+  ["config facebook 'facebook'\n\toption graph_url 'graph'", 'f: option hotspotd.facebook.graph_url: expected an http(s) URL, got "graph"'],
 ]
 for (const [text, message] of bad) {
   t.throws(() => configFromUci(parseUci(text), 'f'), { code: 'CONFIG', message }, message)
