@@ -257,11 +257,15 @@ export class Enforcer {
     } catch (err) {
       const why = (err as Error).message
       if (why !== this.ndsProblem) log.warn(`enforce: openNDS cannot be read: ${why}`)
+      if (this.ndsProblem === undefined) emit('hotspot.backend', { event: 'down', backend: 'opennds', reason: why })
       this.ndsProblem = why
       if (this.opts.monoNow() - this.lastFlush >= this.opts.flushSeconds) this.flush()
       return
     }
-    if (this.ndsProblem !== undefined) log.info('enforce: openNDS answers again')
+    if (this.ndsProblem !== undefined) {
+      log.info('enforce: openNDS answers again')
+      emit('hotspot.backend', { event: 'up', backend: 'opennds' })
+    }
     this.ndsProblem = undefined
     const now = this.opts.wallNow()
     const clockSet = clockIsSet(now)

@@ -376,7 +376,7 @@ t.test('a removed voucher: its sessions are deauthenticated and its pending coun
 })
 
 t.test('openNDS cannot be read: logged once, counted data still flushed on time, retried each poll', async (t) => {
-  const { store, nds, enforcer, advance, lines, voucher } = rig(t)
+  const { store, nds, enforcer, advance, lines, events, voucher } = rig(t)
   const alice = voucher('alice')
   nds.list = [session(alice.id, 'a1000001', MAC1, 100, 10)]
   await enforcer.poll()
@@ -401,6 +401,10 @@ t.test('openNDS cannot be read: logged once, counted data still flushed on time,
     'warn: enforce: openNDS cannot be read: unreadable ndsctl json output: empty output',
     'info: enforce: openNDS answers again',
   ], 'another failure is logged, and the recovery')
+  t.same(events, [
+    { event: 'hotspot.backend', data: { event: 'down', backend: 'opennds', reason: 'ndsctl json: exit 3: cannot connect to opennds' } },
+    { event: 'hotspot.backend', data: { event: 'up', backend: 'opennds' } },
+  ], 'one event when it stops answering, one when it is back')
   t.same(enforcer.usage(alice.id), bytes(120, 10), 'the session continues from where it was')
 })
 
