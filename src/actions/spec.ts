@@ -70,7 +70,7 @@ export interface AdminControl {
 }
 
 /** Events published on ubus (`ubus listen 'hotspot.*'`). */
-export type EventName = 'hotspot.voucher' | 'hotspot.session'
+export type EventName = 'hotspot.voucher' | 'hotspot.session' | 'hotspot.backend'
 
 /** Everything a handler may use. Handlers never touch a door. */
 export interface ActionContext {

@@ -1,8 +1,9 @@
 /**
  * @module portal/door
  * Builds the portal's door from the daemon's parts: the UCI settings (read at each request,
- * so a reload applies at once), the guest subnets, the shared ndsctl runner, and the
- * enforcer's live usage and first-login stamps.
+ * so a reload applies at once), the guest subnets, the shared ndsctl runner, the
+ * enforcer's live usage and first-login stamps, the SMS gateway and the Facebook app. Facebook's
+ * redirect URI defaults to the portal's own `<path>facebook` on the guest-side address.
  */
 import type { Config } from '../config/config'
 import type { ActionContext } from '../actions/spec'
@@ -14,7 +15,9 @@ import { Throttle } from '../http/throttle'
 import type { Logger } from '../log'
 import type { Store } from '../store/db'
 import type { UciPackage } from '../config/uci'
+import { OtpBook } from './mobile'
 import type { PortalDoor } from './server'
+import { sendSms } from './sms'
 
 export interface PortalParts {
   config: () => Config
@@ -43,16 +46,31 @@ export const portalDoor = (p: PortalParts): PortalDoor => {
       log: p.log,
       emit: p.emit,
       now: p.now,
-      settings: () => ({ ...portal().methods, maxDevices: portal().maxDevices, maxSessionMinutes: portal().sessionMinutes, guestMinutes: portal().guestMinutes }),
+      settings: () => ({
+        ...portal().methods,
+        maxDevices: portal().maxDevices,
+        maxSessionMinutes: portal().sessionMinutes,
+        guestMinutes: portal().guestMinutes,
+        countryCode: p.config().sms.countryCode,
+        smsPerHour: p.config().sms.maxPerHour,
+      }),
       throttle: new Throttle(),
+      otp: new OtpBook(),
+      sendSms: async (to, text, code) => { await sendSms(p.config().sms, to, text, code) },
     },
     ndsctl: { client: async (target) => await p.ndsctl().client(target) },
-    settings: () => ({
-      path: portal().path,
-      gateway: `${p.gatewayHost() ?? '127.0.0.1'}:${portal().gatewayPort}`,
-      methods: portal().methods,
-      landing: portal().landing,
-    }),
+    settings: () => {
+      const host = p.gatewayHost() ?? '127.0.0.1'
+      const { facebook } = p.config()
+      return {
+        path: portal().path,
+        gateway: `${host}:${portal().gatewayPort}`,
+        methods: portal().methods,
+        landing: portal().landing,
+        smsMessage: p.config().sms.message,
+        facebook: { ...facebook, redirectUri: facebook.redirectUri === '' ? `http://${host}:${portal().port}${portal().path}facebook` : facebook.redirectUri },
+      }
+    },
     subnets: () => subnetsOf(p.interfaces(), portal().guestInterfaces.map((name) => deviceOf(name, p.network()))),
     log: p.log,
   }

@@ -1,7 +1,7 @@
 /**
  * @module portal/login
- * The portal's sign-in service: checks one sign-in of a guest (voucher, e-mail or free
- * click-through), authorizes the client with `ndsctl auth`, and records it. The portal server
+ * The portal's sign-in service: checks one sign-in of a guest (voucher, e-mail, mobile number,
+ * Facebook or free click-through), authorizes the client with `ndsctl auth`, and records it. The portal server
  * calls it with the client as openNDS knows it (IP from the TCP peer, MAC from `ndsctl json
  * <ip>`), never with an address or MAC the guest sent.
  *
@@ -30,7 +30,7 @@
  *   `custom`, which voucher the session belongs to. Nothing is recorded as a sign-in until openNDS
  *   has let the client through: then, in one transaction, the device is bound, last_login (and on
  *   the first login first_login) is stamped and the login log gets 'success'.
- * - **Guest users** (e-mail, free; later mobile and Facebook, through the same path). The session's
+ * - **Guest users** (e-mail, mobile, Facebook, free: every method without a voucher). The session's
  *   `custom` names the guest-user row, so its id is needed before `ndsctl auth`; yet a visit must
  *   be counted only when the guest really got through. So the sign-in is first written in a
  *   transaction that is rolled back (a dry run: it yields the row's id, the existing one or the one
@@ -43,6 +43,14 @@
  *   bytes (64 before the '@'), a dot-atom local part, a domain of at least two labels with an
  *   alphabetic (or `xn--`) top-level label; Unicode letters are allowed (internationalized
  *   addresses). Nothing is sent to the address.
+ * - **Mobile numbers** are verified by a one-time code sent by SMS ({@link requestMobileCode},
+ *   then a sign-in with the code; the rules of codes and sends are portal/mobile's). A wrong code
+ *   counts against the client like a wrong voucher code, so the throttle bounds guessing; the code
+ *   itself takes 5 tries. A refused code request (bad number, too soon, too many, gateway
+ *   failure) is in the login log too, under the number as typed.
+ * - **Facebook** sign-ins arrive verified (the server did the OAuth exchange, portal/facebook):
+ *   the app-scoped user id is the identity, with the name and e-mail address Facebook gave.
+ *   A flow that failed is logged with {@link noteRefusal}.
  * - **Login log.** Every attempt, accepted or refused, throttled or with its method switched off,
  *   is written to it: method, identity (the username or address as typed, control characters
  *   replaced and cut to length, or the MAC for free sign-ins; never a passcode), MAC, address, and
@@ -64,13 +72,20 @@ import type { GuestKind, SignIn } from '../store/guest-users'
 import type { LoginEntry } from '../store/logins'
 import type { VoucherRow } from '../store/vouchers'
 import type { Logger } from '../log'
+import { normalizePhone, type OtpBook } from './mobile'
 
 /** The portal's sign-in settings (UCI hotspotd.portal). */
 export interface PortalSettings {
   /** Which sign-in methods are switched on. */
   voucher: boolean
   email: boolean
+  mobile: boolean
+  facebook: boolean
   free: boolean
+  /** Default country calling code for mobile numbers typed without one ('' for none). */
+  countryCode: string
+  /** SMS codes sent at most per hour in all. */
+  smsPerHour: number
   /** Distinct devices per voucher (0: no limit). */
   maxDevices: number
   /** The longest openNDS session granted at once (`loginGrant`). */
@@ -92,6 +107,8 @@ export interface PortalClient {
 export type LoginRequest =
   | { method: 'voucher'; username: string; passcode: string }
   | { method: 'email'; email: string; marketing: boolean; comments?: string }
+  | { method: 'mobile'; phone: string; code: string; marketing: boolean }
+  | { method: 'facebook'; id: string; name: string; email: string | null }
   | { method: 'free'; marketing: boolean }
 
 /** Why a sign-in is refused: {@link decideLogin}'s reasons and the portal's own. */
@@ -100,6 +117,13 @@ export type PortalRefusal =
   | 'method_off'
   | 'wrong_credentials'
   | 'bad_email'
+  | 'bad_phone'
+  | 'wrong_code'
+  | 'code_expired'
+  | 'otp_wait'
+  | 'too_many_codes'
+  | 'sms_failed'
+  | 'facebook_failed'
   | 'too_many_attempts'
   | 'already_connected'
   | 'portal_unavailable'
@@ -128,6 +152,10 @@ export interface PortalLoginDeps {
   settings: () => PortalSettings
   /** The portal's own throttle (not the API's). */
   throttle: Throttle
+  /** The one-time codes of mobile sign-in. */
+  otp: OtpBook
+  /** Sends a text message (portal/sms' sendSms with the UCI gateway). */
+  sendSms: (to: string, text: string, code: string) => Promise<void>
 }
 
 /** Longest username or passcode a voucher can have (create_voucher's limit). */
@@ -258,17 +286,20 @@ const voucherSession = async (a: Attempt, v: VoucherRow, settings: PortalSetting
   return { ok: true, login: v.username, minutes }
 }
 
+/** A wrong voucher or SMS code: counted for the client's MAC and address; the one that locks it out is answered 'too_many_attempts'. */
+const wrongCode = (a: Attempt, reason: 'wrong_credentials' | 'wrong_code'): LoginResult => {
+  const locks = throttleKeys(a.client).map((k) => a.deps.throttle.fail(k, a.now * 1000))
+  if (!locks.includes(true)) return refuse(a, reason)
+  record(a, reason)
+  const retryAfterSeconds = lockedFor(a)
+  a.deps.log.info(`portal: ${a.client.mac} (${a.client.ip}) locked out for ${retryAfterSeconds} s after too many wrong codes`)
+  return { ok: false, reason: 'too_many_attempts', retryAfterSeconds }
+}
+
 const voucherLogin = async (a: Attempt, req: Extract<LoginRequest, { method: 'voucher' }>, settings: PortalSettings): Promise<LoginResult> => {
   const found = a.deps.store.vouchers.find(req.username.trim())
   const good = sameSecret(found === undefined ? DECOY : digest(found.passcode), req.passcode.trim())
-  if (found === undefined || !good) {
-    const locks = throttleKeys(a.client).map((k) => a.deps.throttle.fail(k, a.now * 1000))
-    if (!locks.includes(true)) return refuse(a, 'wrong_credentials')
-    record(a, 'wrong_credentials')
-    const retryAfterSeconds = lockedFor(a)
-    a.deps.log.info(`portal: ${a.client.mac} (${a.client.ip}) locked out for ${retryAfterSeconds} s after too many wrong codes`)
-    return { ok: false, reason: 'too_many_attempts', retryAfterSeconds }
-  }
+  if (found === undefined || !good) return wrongCode(a, 'wrong_credentials')
   return voucherSession({ ...a, identity: found.username }, found, settings, false)
 }
 
@@ -301,8 +332,7 @@ const rowIdFor = (store: Store, kind: GuestKind, s: SignIn): number => {
 
 /**
  * Authorizes a guest user and records the sign-in (a visit) once openNDS has let it through. The
- * path of every method without a voucher: e-mail and free now, mobile and Facebook once their
- * verification has passed.
+ * path of every method without a voucher, once its verification (if any) has passed.
  */
 const guestSession = async (a: Attempt, kind: GuestKind, s: SignIn, settings: PortalSettings): Promise<LoginResult> => {
   const grant = guestGrant(settings, kind, rowIdFor(a.deps.store, kind, s))
@@ -318,10 +348,28 @@ const guestSession = async (a: Attempt, kind: GuestKind, s: SignIn, settings: Po
 }
 
 /** What the login log names an attempt by before it is checked. */
-const typedIdentity = (req: LoginRequest, client: PortalClient): string =>
-  req.method === 'voucher'
-    ? cleanText(req.username, MAX_CODE_LENGTH, '?')
-    : req.method === 'email' ? cleanText(req.email, MAX_EMAIL_BYTES, '?') : client.mac
+const typedIdentity = (req: LoginRequest, client: PortalClient): string => {
+  switch (req.method) {
+    case 'voucher': return cleanText(req.username, MAX_CODE_LENGTH, '?')
+    case 'email': return cleanText(req.email, MAX_EMAIL_BYTES, '?')
+    case 'mobile': return cleanText(req.phone, MAX_PHONE_LENGTH, '?')
+    case 'facebook': return req.id
+    case 'free': return client.mac
+  }
+}
+
+/** Longest mobile number kept as typed (in the login log). */
+const MAX_PHONE_LENGTH = 32
+
+const mobileLogin = async (a: Attempt, req: Extract<LoginRequest, { method: 'mobile' }>, settings: PortalSettings, signIn: Omit<SignIn, 'identity'>): Promise<LoginResult> => {
+  const phone = normalizePhone(req.phone, settings.countryCode)
+  if (phone === undefined) return refuse(a, 'bad_phone')
+  const b = { ...a, identity: phone }
+  const verdict = a.deps.otp.check(phone, a.client.mac, req.code, a.now * 1000)
+  if (verdict === 'wrong_code') return wrongCode(b, 'wrong_code')
+  if (verdict !== 'ok') return refuse(b, verdict)
+  return guestSession(b, 'mobile', { ...signIn, identity: phone, verified: true }, settings)
+}
 
 const attempt = async (deps: PortalLoginDeps, client: PortalClient, req: LoginRequest): Promise<LoginResult> => {
   const settings = deps.settings()
@@ -332,7 +380,7 @@ const attempt = async (deps: PortalLoginDeps, client: PortalClient, req: LoginRe
     record(a, 'too_many_attempts')
     return { ok: false, reason: 'too_many_attempts', retryAfterSeconds: wait }
   }
-  const signIn = { mac: client.mac, time: a.now, marketing: req.method !== 'voucher' && req.marketing }
+  const signIn = { mac: client.mac, time: a.now, marketing: 'marketing' in req && req.marketing }
   switch (req.method) {
     case 'voucher':
       return voucherLogin(a, req, settings)
@@ -341,6 +389,10 @@ const attempt = async (deps: PortalLoginDeps, client: PortalClient, req: LoginRe
       if (email === undefined) return refuse(a, 'bad_email')
       return guestSession({ ...a, identity: email }, 'email', { ...signIn, identity: email, comments: cleanComments(req.comments) }, settings)
     }
+    case 'mobile':
+      return mobileLogin(a, req, settings, signIn)
+    case 'facebook':
+      return guestSession(a, 'facebook', { ...signIn, identity: req.id, name: cleanText(req.name, 200, ' '), email: req.email }, settings)
     case 'free':
       return guestSession(a, 'free', { ...signIn, identity: client.mac }, settings)
   }
@@ -377,3 +429,46 @@ export const autoReauth = async (deps: PortalLoginDeps, client: PortalClient): P
     }
     return undefined
   })
+
+/** The answer to a request for a mobile sign-in code: the number it went to, or why none was sent. */
+export type CodeResult =
+  | { ok: true; phone: string }
+  | { ok: false; reason: 'method_off' | 'too_many_attempts' | 'bad_phone' | 'otp_wait' | 'too_many_codes' | 'sms_failed'; retryAfterSeconds?: number }
+
+/**
+ * Sends a one-time sign-in code to a mobile number (the first step of mobile sign-in), unless
+ * mobile sign-in is off, the client is locked out, the number is not plausible, a sending limit
+ * is reached (portal/mobile) or the gateway fails. A refusal is in the login log.
+ * @param message the text to send, holding the code
+ */
+export const requestMobileCode = async (deps: PortalLoginDeps, client: PortalClient, rawPhone: string, message: (code: string) => string): Promise<CodeResult> => {
+  const settings = deps.settings()
+  const now = Math.floor(deps.now())
+  const a: Attempt = { deps, client, now, method: 'mobile', identity: cleanText(rawPhone, MAX_PHONE_LENGTH, '?') }
+  const no = (reason: Extract<CodeResult, { ok: false }>['reason'], retryAfterSeconds?: number): CodeResult => {
+    refuse(a, reason)
+    return retryAfterSeconds === undefined ? { ok: false, reason } : { ok: false, reason, retryAfterSeconds }
+  }
+  if (!settings.mobile) return no('method_off')
+  const wait = lockedFor(a)
+  if (wait > 0) return no('too_many_attempts', wait)
+  const phone = normalizePhone(rawPhone, settings.countryCode)
+  if (phone === undefined) return no('bad_phone')
+  a.identity = phone
+  const issued = deps.otp.issue(phone, client.mac, client.ip, deps.now() * 1000, settings.smsPerHour)
+  if (!issued.ok) return no(issued.reason, issued.retryAfterSeconds)
+  try {
+    await deps.sendSms(phone, message(issued.code), issued.code)
+  } catch (err) {
+    deps.otp.forget(phone, client.mac)
+    deps.log.warn(`portal: no code sent to ${phone} for ${client.mac}: ${(err as Error).message}`)
+    return no('sms_failed')
+  }
+  deps.log.info(`portal: sign-in code sent to ${phone} for ${client.mac} (${client.ip})`)
+  return { ok: true, phone }
+}
+
+/** Writes a sign-in that failed before the login service saw it (e.g. a Facebook flow that did not complete) to the login log. */
+export const noteRefusal = (deps: PortalLoginDeps, client: PortalClient, method: LoginEntry['method'], identity: string, reason: PortalRefusal): void => {
+  refuse({ deps, client, now: Math.floor(deps.now()), method, identity: cleanText(identity, MAX_CODE_LENGTH, '?') }, reason)
+}

@@ -23,11 +23,15 @@
  *   referrer (`<meta name="referrer">`, the Referrer-Policy header, `rel="noreferrer"`).
  *
  * Form fields the portal receives (all `application/x-www-form-urlencoded`): `sid` and `method`
- * (`voucher`, `email` or `free`) always; voucher: `username`, `passcode`; email: `email`,
- * `marketing=1` when ticked (unticked by default); free: `terms=1` (the box is `required`, but a
- * browser that ignores that sends the form without it: refuse with `terms_required`).
+ * (`voucher`, `email`, `mobile` or `free`) always; voucher: `username`, `passcode`; email:
+ * `email`, `marketing=1` when ticked (unticked by default); mobile: `phone` alone asks for a code,
+ * `phone` with `code` (and `marketing`) signs in; free: `terms=1` (the box is `required`, but a
+ * browser that ignores that sends the form without it: refuse with `terms_required`). Facebook is
+ * a link (GET `<path>facebook?sid=…`), not a form: the portal answers it with a redirect to
+ * Facebook, which the CSP's `form-action 'self'` would block after a form submission.
  */
 import { createHash } from 'node:crypto'
+import type { PortalMethods } from '../config/config'
 import { formatDuration, t, type Lang, type StringKey } from './strings'
 
 /** What every page needs. */
@@ -45,11 +49,15 @@ export interface PageBase {
 /** The splash page: the enabled login methods, an optional error and the guest's previous input. */
 export interface SplashOptions extends PageBase {
   /** Which forms to show (at least one should be on; with none the page says the portal is unavailable). */
-  methods: { voucher: boolean; email: boolean; free: boolean }
+  methods: PortalMethods
   /** A refusal to show above the forms. */
   error?: { key: StringKey; vars?: Record<string, string | number> }
-  /** Values to put back into the fields after a refusal (never the passcode). */
-  values?: { username?: string; email?: string }
+  /** Values to put back into the fields after a refusal (never the passcode or SMS code). */
+  values?: { username?: string; email?: string; phone?: string }
+  /** The number a sign-in code was sent to: the mobile section then asks for the code. */
+  codeSentTo?: string
+  /** The link that starts Facebook sign-in (shown while the method is on). */
+  facebookHref?: string
   /** Show the hint about rotating private Wi-Fi addresses (privateAddressHint). */
   hint?: boolean
 }
@@ -60,7 +68,7 @@ const CSS = [
   '@media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--bg:#131314;--mut:#bdbdbd;--ring:#8ab4f8}}',
   '*{box-sizing:border-box}',
   'body{margin:0;background:var(--bg);color:var(--fg);font:1.0625rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}',
-  'main{max-width:30rem;margin:0 auto;padding:1rem}',
+  'main{max-width:30rem;margin:0 auto;padding:1rem;overflow-wrap:anywhere}',
   'h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem;overflow-wrap:anywhere}',
   'h2{font-size:1.15rem;margin:0 0 .5rem}',
   'section{border:1px solid #8e8e8e;border-radius:.75rem;padding:1rem;margin:0 0 1rem}',
@@ -68,8 +76,9 @@ const CSS = [
   '.c{display:flex;gap:.75rem;align-items:flex-start;margin:1rem 0 0}',
   '.c label{font-weight:400;margin:0}',
   '.c input{width:1.5rem;height:1.5rem;margin:0;flex:none}',
-  'input[type=text],input[type=email]{display:block;width:100%;min-height:3rem;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--bg);border:2px solid #767676;border-radius:.5rem}',
+  'input[type=text],input[type=email],input[type=tel]{display:block;width:100%;min-height:3rem;padding:.5rem .75rem;font:inherit;color:inherit;background:var(--bg);border:2px solid #767676;border-radius:.5rem}',
   'button,.b{display:block;width:100%;min-height:3rem;margin:1rem 0 0;padding:.75rem 1rem;border:0;border-radius:.5rem;background:#0b57d0;color:#fff;font:inherit;font-weight:600;text-align:center;text-decoration:none;cursor:pointer}',
+  '.s{background:transparent;color:inherit;border:2px solid #767676}',
   ':focus{outline:3px solid #0b57d0;outline-color:var(--ring);outline-offset:2px}',
   ':focus:not(:focus-visible){outline:none}',
   '.e{margin:0 0 1rem;padding:.75rem 1rem;border-left:4px solid #b3261e;border-radius:.5rem;background:#fce8e6;color:#5c0f0a}',
@@ -104,6 +113,9 @@ const ERROR_FIELDS: Partial<Record<StringKey, readonly string[]>> = {
   wrong_credentials: ['v-user', 'v-pass'],
   bad_email: ['e-mail'],
   terms_required: ['f-terms'],
+  bad_phone: ['m-phone'],
+  wrong_code: ['m-code'],
+  code_expired: ['m-code'],
 }
 
 /** The gateway name to show, or null when there is none worth showing. */
@@ -132,23 +144,32 @@ const headingOf = (o: PageBase): string => {
   return name === null ? t(o.lang, 'title') : t(o.lang, 'welcome', { name })
 }
 
-/** One `<section>` with a heading and a POST form carrying sid and method. */
-const form = (o: PageBase, method: 'voucher' | 'email' | 'free', heading: StringKey, fields: string, button: StringKey): string => {
+type FormMethod = 'voucher' | 'email' | 'mobile' | 'free'
+
+/** One `<section>` of a method with its heading. */
+const section = (o: PageBase, method: FormMethod | 'facebook', heading: StringKey, content: string): string => {
   const id = `h-${method}`
-  return (
-    `<section aria-labelledby="${id}">\n<h2 id="${id}">${escapeHtml(t(o.lang, heading))}</h2>\n` +
-    `<form method="post" action="${escapeHtml(o.action)}">\n` +
-    `<input type="hidden" name="sid" value="${escapeHtml(o.sid)}">\n` +
-    `<input type="hidden" name="method" value="${method}">\n` +
-    `${fields}<button type="submit">${escapeHtml(t(o.lang, button))}</button>\n</form>\n</section>\n`
-  )
+  return `<section aria-labelledby="${id}">\n<h2 id="${id}">${escapeHtml(t(o.lang, heading))}</h2>\n${content}</section>\n`
 }
+
+/** A POST form carrying sid and method, its fields and a submit button (`secondary`: the outlined kind). */
+const postForm = (o: PageBase, method: FormMethod, fields: string, button: StringKey, secondary = false): string =>
+  `<form method="post" action="${escapeHtml(o.action)}">\n` +
+  `<input type="hidden" name="sid" value="${escapeHtml(o.sid)}">\n` +
+  `<input type="hidden" name="method" value="${method}">\n` +
+  `${fields}<button type="submit"${secondary ? ' class="s"' : ''}>${escapeHtml(t(o.lang, button))}</button>\n</form>\n`
+
+/** One `<section>` with a heading and one POST form. */
+const form = (o: PageBase, method: FormMethod, heading: StringKey, fields: string, button: StringKey): string =>
+  section(o, method, heading, postForm(o, method, fields, button))
 
 /**
  * The splash page: a heading with the gateway name, the error (if any) in an alert region, the
  * private-address hint (if asked), then one form per enabled method: voucher (username and
  * passcode, without autocomplete, capitalisation or spellcheck), e-mail (with an unticked,
- * optional marketing box), free (one button and a required terms box).
+ * optional marketing box), mobile (the number; or, once a code was sent, the code with the
+ * optional marketing box and a second form to send a new code), Facebook (a link styled as a
+ * button), free (one button and a required terms box).
  */
 export const splashPage = (o: SplashOptions): string => {
   const lang = o.lang
@@ -181,8 +202,28 @@ export const splashPage = (o: SplashOptions): string => {
       check('e-mkt', 'marketing', 'marketing', false)
     body += form(o, 'email', 'emailHeading', fields, 'connect')
   }
+  if (o.methods.mobile) {
+    const sent = o.codeSentTo
+    if (sent === undefined) {
+      const fields =
+        label('m-phone', 'phone') +
+        `<input type="tel" id="m-phone" name="phone"${value(o.values?.phone)} required maxlength="32" autocomplete="tel"${aria('m-phone')}>\n`
+      body += form(o, 'mobile', 'mobileHeading', fields, 'sendCode')
+    } else {
+      const phone = `<input type="hidden" name="phone" value="${escapeHtml(sent)}">\n`
+      const fields = phone +
+        label('m-code', 'smsCode') +
+        `<input type="text" id="m-code" name="code" required maxlength="8" inputmode="numeric" autocomplete="one-time-code"${aria('m-code')}>\n` +
+        check('m-mkt', 'marketing', 'marketing', false)
+      body += section(o, 'mobile', 'mobileHeading',
+        `<p>${escapeHtml(t(lang, 'codeSent', { phone: sent }))}</p>\n` + postForm(o, 'mobile', fields, 'connect') + postForm(o, 'mobile', phone, 'newCode', true))
+    }
+  }
+  if (o.methods.facebook && o.facebookHref !== undefined) {
+    body += section(o, 'facebook', 'facebookHeading', `<a class="b" href="${escapeHtml(o.facebookHref)}">${escapeHtml(t(lang, 'facebookButton'))}</a>\n`)
+  }
   if (o.methods.free) body += form(o, 'free', 'freeHeading', check('f-terms', 'terms', 'terms', true), 'freeButton')
-  if (!o.methods.voucher && !o.methods.email && !o.methods.free) body += `<p>${escapeHtml(t(lang, 'portal_unavailable'))}</p>\n`
+  if (!Object.values(o.methods).includes(true)) body += `<p>${escapeHtml(t(lang, 'portal_unavailable'))}</p>\n`
   return layout(lang, titleOf(o), body)
 }
 

@@ -4,10 +4,13 @@
  * sends every guest it holds to `<path>?<query>`; the portal checks that the TCP peer is the
  * guest openNDS named and sits in a guest subnet, learns its MAC from `ndsctl json <ip>` (never
  * from the guest), lets a bound device of a valid voucher back in without the code, and
- * otherwise shows the sign-in page. `<path>login` takes the form and authorizes through
- * `ndsctl auth`. Nothing else is served here: no API, no ubus, no admin action.
+ * otherwise shows the sign-in page. `<path>login` takes the forms (and sends mobile sign-in
+ * codes) and authorizes through `ndsctl auth`; `<path>facebook` starts Facebook sign-in
+ * (`?sid=`) and takes Facebook's answer (`?state=&code=`, the redirect URI). Nothing else is
+ * served here: no API, no ubus, no admin action.
  */
 import { randomBytes } from 'node:crypto'
+import type { FacebookConfig, PortalMethods } from '../config/config'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Ndsctl } from '../backend/ndsctl'
 import { inSubnet, type Subnet } from '../backend/guest-hosts'
@@ -20,18 +23,25 @@ import { clientAddress } from '../http/api'
 import { readBody } from '../http/body'
 import type { Logger } from '../log'
 import { landingUrl, parseFasQuery, peerMatches, type FasClient } from './fas'
-import { autoReauth, portalLogin, type LoginRequest, type LoginResult, type PortalClient, type PortalLoginDeps } from './login'
-import { connectedPage, messagePage, SECURITY_HEADERS, splashPage, type PageBase } from './pages'
-import { pickLang, type Lang } from './strings'
+import { dialogUrl, facebookProfile, type FacebookError } from './facebook'
+import { autoReauth, noteRefusal, portalLogin, requestMobileCode, type LoginRequest, type LoginResult, type PortalClient, type PortalLoginDeps } from './login'
+import { connectedPage, messagePage, SECURITY_HEADERS, splashPage, type PageBase, type SplashOptions } from './pages'
+import type { Fetch } from './sms'
+import { pickLang, t, type Lang, type StringKey } from './strings'
+
 
 export interface PortalServerSettings {
   /** openNDS' faspath, e.g. '/portal/'. */
   path: string
   /** openNDS' gateway address (`<guest ip>:<gatewayport>`), where /login lives. */
   gateway: string
-  methods: { voucher: boolean; email: boolean; free: boolean }
+  methods: PortalMethods
   /** Continue link when the guest's own page cannot be used; '' for none. */
   landing: string
+  /** The SMS text template holding `{code}`; '' for the portal's own text in the guest's language. */
+  smsMessage: string
+  /** The Facebook app, with the redirect URI to use (the configured one or the portal's own). */
+  facebook: FacebookConfig
 }
 
 export interface PortalDoor {
@@ -45,10 +55,15 @@ export interface PortalDoor {
   nowMs?: () => number
   /** Visits remembered at most (default 4096); the oldest go first. */
   maxVisits?: number
+  /** The fetch Facebook is asked with (tests pass their own). */
+  fetch?: Fetch
 }
 
-/** A visit between the sign-in page and its form: bound to the guest's address and MAC. */
-interface Visit { client: PortalClient; fas: FasClient | undefined; lang: Lang; expires: number }
+/**
+ * A visit between the sign-in page and its forms: bound to the guest's address and MAC. It
+ * remembers the number a sign-in code was sent to and the state of a Facebook sign-in under way.
+ */
+interface Visit { client: PortalClient; fas: FasClient | undefined; lang: Lang; expires: number; codeSentTo?: string; facebookState?: string }
 
 const VISIT_MS = 15 * 60_000
 const FORM_LIMIT = 4096
@@ -116,8 +131,9 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
       connected(res, lang, again, fas)
       return
     }
-    const sid = remember({ client: known.client, fas, lang, expires: nowMs() + VISIT_MS })
-    send(res, 200, splashPage({ ...page(lang, sid, fas), methods: door.settings().methods, hint: isRandomizedMac(known.client.mac) }))
+    const visit: Visit = { client: known.client, fas, lang, expires: nowMs() + VISIT_MS }
+    const sid = remember(visit)
+    send(res, 200, splash(sid, visit, { hint: isRandomizedMac(known.client.mac) }))
   }
 
   const requestOf = (form: URLSearchParams): LoginRequest | undefined => {
@@ -125,30 +141,68 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
     const marketing = form.get('marketing') === '1'
     if (method === 'voucher') return { method, username: (form.get('username') ?? '').trim(), passcode: (form.get('passcode') ?? '').trim() }
     if (method === 'email') return { method, email: form.get('email') ?? '', marketing }
+    if (method === 'mobile') return { method, phone: form.get('phone') ?? '', code: form.get('code') ?? '', marketing }
     if (method === 'free') return { method, marketing }
     return undefined
   }
 
-  /** The words a refusal needs: how long to wait, since when a voucher is valid. */
+  /** The splash page of a visit, with what it remembers. */
+  const splash = (sid: string, visit: Visit, extra: Partial<SplashOptions> = {}): string => {
+    const settings = door.settings()
+    const options: SplashOptions = { ...page(visit.lang, sid, visit.fas), methods: settings.methods, facebookHref: `${settings.path}facebook?sid=${sid}`, ...extra }
+    if (visit.codeSentTo !== undefined) options.codeSentTo = visit.codeSentTo
+    return splashPage(options)
+  }
+
+  /** Answers a refusal with the splash page: the error, the guest's input back, and Retry-After when there is a wait. */
+  const refused = (res: ServerResponse, sid: string, visit: Visit, result: { reason: StringKey; retryAfterSeconds?: number }, extra: Partial<SplashOptions> = {}, vars: Record<string, string | number> = {}): void => {
+    const retry = result.retryAfterSeconds
+    const wait = { minutes: Math.ceil((retry ?? 0) / 60), seconds: retry ?? 0 }
+    send(res, retry === undefined ? 200 : 429, splash(sid, visit, { ...extra, error: { key: result.reason, vars: { ...wait, ...vars } } }),
+      retry === undefined ? {} : { 'Retry-After': String(retry) })
+  }
+
+  /** Sends a mobile sign-in code (a mobile form without a code) and asks for it. */
+  const requestCode = async (res: ServerResponse, sid: string, visit: Visit, phone: string): Promise<void> => {
+    const template = door.settings().smsMessage
+    const message = (code: string): string => template === '' ? t(visit.lang, 'smsText', { code }) : template.replaceAll('{code}', code)
+    const result = await requestMobileCode(door.login, visit.client, phone, message)
+    if (!result.ok) {
+      refused(res, sid, visit, result, { values: { phone } })
+      return
+    }
+    visit.codeSentTo = result.phone
+    send(res, 200, splash(sid, visit))
+  }
+
+  /** The words a refusal needs beyond the wait: since when a voucher is valid. */
   const varsOf = (result: Extract<LoginResult, { ok: false }>, request: LoginRequest): Record<string, string | number> => {
     const v = result.reason === 'not_yet_valid' && request.method === 'voucher' ? door.login.store.vouchers.find(request.username) : undefined
-    return { minutes: Math.ceil((result.retryAfterSeconds ?? 0) / 60), date: v === undefined ? '' : formatLocal(v.valid_from) as string }
+    return { date: v === undefined ? '' : formatLocal(v.valid_from) as string }
   }
 
   const submit = async (req: IncomingMessage, res: ServerResponse, peer: string, lang: Lang): Promise<void> => {
     const form = new URLSearchParams((await readBody(req, FORM_LIMIT)).toString('utf8'))
     const sid = form.get('sid') ?? ''
-    const visit = visits.get(sid)
+    const visit = visitOf(sid, peer)
     const request = requestOf(form)
-    if (visit === undefined || visit.expires < nowMs() || visit.client.ip !== peer || request === undefined) {
+    if (visit === undefined || request === undefined) {
       send(res, 200, messagePage({ ...page(lang, ''), key: 'sessionExpired' }))
       return
     }
-    const base = { ...page(visit.lang, sid, visit.fas), methods: door.settings().methods }
     if (request.method === 'free' && form.get('terms') !== '1') {
-      send(res, 200, splashPage({ ...base, error: { key: 'terms_required' } }))
+      send(res, 200, splash(sid, visit, { error: { key: 'terms_required' } }))
       return
     }
+    if (request.method === 'mobile' && !form.has('code')) {
+      await requestCode(res, sid, visit, request.phone)
+      return
+    }
+    await finish(res, sid, visit, request)
+  }
+
+  /** Signs the visit's client in and answers with the connected page, or the refusal. */
+  const finish = async (res: ServerResponse, sid: string, visit: Visit, request: LoginRequest): Promise<void> => {
     const result = await portalLogin(door.login, visit.client, request)
     if (result.ok) {
       visits.delete(sid)
@@ -156,13 +210,61 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
       return
     }
     const values = request.method === 'voucher' ? { username: request.username } : request.method === 'email' ? { email: request.email } : {}
-    const retry = result.retryAfterSeconds
-    send(res, retry === undefined ? 200 : 429, splashPage({
-      ...base,
-      error: { key: result.reason, vars: varsOf(result, request) },
-      values,
-      hint: result.reason === 'other_device' && isRandomizedMac(visit.client.mac),
-    }), retry === undefined ? {} : { 'Retry-After': String(retry) })
+    refused(res, sid, visit, result, { values, hint: result.reason === 'other_device' && isRandomizedMac(visit.client.mac) }, varsOf(result, request))
+  }
+
+  /** The visit of `sid` when it is still open and belongs to `peer`. */
+  const visitOf = (sid: string, peer: string): Visit | undefined => {
+    const visit = visits.get(sid)
+    return visit === undefined || visit.expires < nowMs() || visit.client.ip !== peer ? undefined : visit
+  }
+
+  /**
+   * `<path>facebook`: with `sid`, sends the guest to Facebook's login dialog with a new state;
+   * with `state`, takes Facebook's answer for the visit that state belongs to (once).
+   */
+  const facebook = async (res: ServerResponse, peer: string, query: URLSearchParams, lang: Lang): Promise<void> => {
+    const settings = door.settings()
+    const state = query.get('state')
+    if (state === null) {
+      const sid = query.get('sid') ?? ''
+      const visit = visitOf(sid, peer)
+      if (visit === undefined || !settings.methods.facebook) {
+        send(res, 200, messagePage({ ...page(lang, ''), key: visit === undefined ? 'sessionExpired' : 'method_off' }))
+        return
+      }
+      visit.facebookState = randomBytes(16).toString('hex')
+      res.writeHead(302, { ...SECURITY_HEADERS, Location: dialogUrl(settings.facebook, settings.facebook.redirectUri, visit.facebookState) })
+      res.end()
+      return
+    }
+    const found = [...visits].find(([, v]) => v.facebookState !== undefined && v.facebookState === state)
+    const visit = found === undefined ? undefined : visitOf(found[0], peer)
+    if (found === undefined || visit === undefined) {
+      send(res, 200, messagePage({ ...page(lang, ''), key: 'sessionExpired' }))
+      return
+    }
+    const sid = found[0]
+    delete visit.facebookState
+    const code = query.get('code') ?? ''
+    if (code === '') {
+      const why = query.get('error_reason') ?? query.get('error') ?? 'no code'
+      door.log.info(`portal: Facebook sign-in of ${visit.client.mac} (${visit.client.ip}) did not complete: ${why}`)
+      noteRefusal(door.login, visit.client, 'facebook', why, 'facebook_failed')
+      refused(res, sid, visit, { reason: 'facebook_failed' })
+      return
+    }
+    let profile
+    try {
+      profile = await facebookProfile(settings.facebook, settings.facebook.redirectUri, code, door.fetch)
+    } catch (err) {
+      // facebookProfile throws only FacebookErrors: whatever fails on the way is Facebook's failure.
+      door.log.warn(`portal: Facebook sign-in of ${visit.client.mac} (${visit.client.ip}): ${(err as FacebookError).message}`)
+      noteRefusal(door.login, visit.client, 'facebook', 'exchange failed', 'facebook_failed')
+      refused(res, sid, visit, { reason: 'facebook_failed' })
+      return
+    }
+    await finish(res, sid, visit, { method: 'facebook', ...profile })
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -179,7 +281,10 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
       const { path: base } = door.settings()
       if (path === base && (req.method === 'GET' || req.method === 'HEAD')) await entry(res, peer, q < 0 ? '' : target.slice(q + 1), lang)
       else if (path === `${base}login` && req.method === 'POST') await submit(req, res, peer, lang)
-      else if (path === base || path === `${base}login`) send(res, 405, messagePage({ ...page(lang, ''), key: 'portal_unavailable' }), { Allow: path === base ? 'GET' : 'POST' })
+      else if (path === `${base}facebook` && req.method === 'GET') await facebook(res, peer, new URLSearchParams(q < 0 ? '' : target.slice(q + 1)), lang)
+      else if (path === base || path === `${base}login` || path === `${base}facebook`) {
+        send(res, 405, messagePage({ ...page(lang, ''), key: 'portal_unavailable' }), { Allow: path === `${base}login` ? 'POST' : 'GET' })
+      }
       else send(res, 404, messagePage({ ...page(lang, ''), key: 'portal_unavailable' }))
     } catch (err) {
       const tooLarge = err instanceof ApiError && err.kind === 'too_large'

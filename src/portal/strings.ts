@@ -45,6 +45,15 @@ export type StringKey =
   | 'connectedFor'
   | 'continue'
   | 'alreadyConnected'
+  | 'mobileHeading'
+  | 'phone'
+  | 'sendCode'
+  | 'codeSent'
+  | 'smsCode'
+  | 'newCode'
+  | 'facebookHeading'
+  | 'facebookButton'
+  | 'smsText'
   | 'days'
   | 'hours'
   | 'minutes'
@@ -90,6 +99,22 @@ const en: Table = {
   clock_unset: "The router's clock is not set yet. Please try again in a minute.",
   already_connected: 'This device is already connected. You can close this page.',
   portal_unavailable: 'Sorry, the Wi-Fi login is not available right now. Please try again in a few minutes or ask at the counter.',
+  mobileHeading: 'Connect with your mobile number',
+  phone: 'Mobile number',
+  sendCode: 'Send me a code',
+  codeSent: 'We sent a code by text message to {phone}. Please enter it below.',
+  smsCode: 'Code from the text message',
+  newCode: 'Send a new code',
+  facebookHeading: 'Connect with Facebook',
+  facebookButton: 'Continue with Facebook',
+  smsText: '{code} is your Wi-Fi code. It is valid for 10 minutes.',
+  bad_phone: 'Please enter your mobile number with its country code, for example +44 7700 900123.',
+  wrong_code: 'That code is not right. Please check the text message and try again.',
+  code_expired: 'This code is no longer valid. Please ask for a new one.',
+  otp_wait: 'We have just sent you a code. Please wait {seconds} {seconds:second|seconds} before asking for another one.',
+  too_many_codes: 'Too many codes were asked for. Please wait {minutes} {minutes:minute|minutes} or choose another way to connect.',
+  sms_failed: 'Sorry, we could not send the text message right now. Please try again later or choose another way to connect.',
+  facebook_failed: 'Connecting with Facebook did not work. Please try again or choose another way to connect.',
   sessionExpired: 'This login page has expired. Please reconnect to the Wi-Fi or open any web page to start again.',
   privateAddressHint:
     'Your voucher is tied to this device. If your phone changes its Wi-Fi address (iPhone: Private Wi-Fi Address set to Rotating; Android: non-persistent randomized MAC), choose a fixed address for this network.',
@@ -129,6 +154,22 @@ const de: Table = {
   already_connected: 'Dieses Gerät ist bereits verbunden. Sie können diese Seite schließen.',
   portal_unavailable:
     'Die WLAN-Anmeldung ist leider gerade nicht verfügbar. Bitte versuchen Sie es in ein paar Minuten erneut oder wenden Sie sich an das Personal.',
+  mobileHeading: 'Mit Ihrer Handynummer verbinden',
+  phone: 'Handynummer',
+  sendCode: 'Code senden',
+  codeSent: 'Wir haben Ihnen per SMS einen Code an {phone} gesendet. Bitte geben Sie ihn unten ein.',
+  smsCode: 'Code aus der SMS',
+  newCode: 'Neuen Code senden',
+  facebookHeading: 'Mit Facebook verbinden',
+  facebookButton: 'Weiter mit Facebook',
+  smsText: '{code} ist Ihr WLAN-Code. Er ist 10 Minuten gültig.',
+  bad_phone: 'Bitte geben Sie Ihre Handynummer mit Ländervorwahl ein, zum Beispiel +49 151 23456789.',
+  wrong_code: 'Dieser Code stimmt nicht. Bitte prüfen Sie die SMS und versuchen Sie es erneut.',
+  code_expired: 'Dieser Code ist nicht mehr gültig. Bitte fordern Sie einen neuen an.',
+  otp_wait: 'Wir haben Ihnen gerade einen Code gesendet. Bitte warten Sie {seconds} {seconds:Sekunde|Sekunden}, bevor Sie einen neuen anfordern.',
+  too_many_codes: 'Es wurden zu viele Codes angefordert. Bitte warten Sie {minutes} {minutes:Minute|Minuten} oder wählen Sie eine andere Anmeldung.',
+  sms_failed: 'Die SMS konnte gerade nicht gesendet werden. Bitte versuchen Sie es später erneut oder wählen Sie eine andere Anmeldung.',
+  facebook_failed: 'Die Anmeldung mit Facebook hat nicht geklappt. Bitte versuchen Sie es erneut oder wählen Sie eine andere Anmeldung.',
   sessionExpired:
     'Diese Anmeldeseite ist abgelaufen. Bitte verbinden Sie sich erneut mit dem WLAN oder öffnen Sie eine beliebige Webseite, um neu zu beginnen.',
   privateAddressHint:
@@ -169,6 +210,22 @@ const fr: Table = {
   already_connected: 'Cet appareil est déjà connecté. Vous pouvez fermer cette page.',
   portal_unavailable:
     'Désolé, la connexion Wi-Fi n’est pas disponible pour le moment. Veuillez réessayer dans quelques minutes ou vous adresser au personnel.',
+  mobileHeading: 'Se connecter avec votre numéro de mobile',
+  phone: 'Numéro de mobile',
+  sendCode: 'Recevoir un code',
+  codeSent: 'Nous avons envoyé un code par SMS au {phone}. Veuillez le saisir ci-dessous.',
+  smsCode: 'Code reçu par SMS',
+  newCode: 'Envoyer un nouveau code',
+  facebookHeading: 'Se connecter avec Facebook',
+  facebookButton: 'Continuer avec Facebook',
+  smsText: '{code} est votre code Wi-Fi. Il est valable 10 minutes.',
+  bad_phone: 'Veuillez saisir votre numéro de mobile avec l’indicatif du pays, par exemple +33 6 12 34 56 78.',
+  wrong_code: 'Ce code n’est pas correct. Veuillez vérifier le SMS et réessayer.',
+  code_expired: 'Ce code n’est plus valable. Veuillez en demander un nouveau.',
+  otp_wait: 'Nous venons de vous envoyer un code. Veuillez patienter {seconds} {seconds:seconde|secondes} avant d’en demander un autre.',
+  too_many_codes: 'Trop de codes ont été demandés. Veuillez patienter {minutes} {minutes:minute|minutes} ou choisir une autre façon de vous connecter.',
+  sms_failed: 'Désolé, le SMS n’a pas pu être envoyé pour le moment. Veuillez réessayer plus tard ou choisir une autre façon de vous connecter.',
+  facebook_failed: 'La connexion avec Facebook n’a pas abouti. Veuillez réessayer ou choisir une autre façon de vous connecter.',
   sessionExpired:
     'Cette page de connexion a expiré. Reconnectez-vous au Wi-Fi ou ouvrez n’importe quelle page web pour recommencer.',
   privateAddressHint:
@@ -209,6 +266,22 @@ const es: Table = {
   already_connected: 'Este dispositivo ya está conectado. Puede cerrar esta página.',
   portal_unavailable:
     'Lo sentimos, el acceso Wi-Fi no está disponible en este momento. Inténtelo de nuevo en unos minutos o pregunte al personal.',
+  mobileHeading: 'Conectarse con su número de móvil',
+  phone: 'Número de móvil',
+  sendCode: 'Enviarme un código',
+  codeSent: 'Le hemos enviado un código por SMS al {phone}. Introdúzcalo a continuación.',
+  smsCode: 'Código del SMS',
+  newCode: 'Enviar un código nuevo',
+  facebookHeading: 'Conectarse con Facebook',
+  facebookButton: 'Continuar con Facebook',
+  smsText: '{code} es su código wifi. Es válido durante 10 minutos.',
+  bad_phone: 'Introduzca su número de móvil con el prefijo del país, por ejemplo +34 612 34 56 78.',
+  wrong_code: 'Ese código no es correcto. Revise el SMS e inténtelo de nuevo.',
+  code_expired: 'Este código ya no es válido. Solicite uno nuevo.',
+  otp_wait: 'Le acabamos de enviar un código. Espere {seconds} {seconds:segundo|segundos} antes de pedir otro.',
+  too_many_codes: 'Se han pedido demasiados códigos. Espere {minutes} {minutes:minuto|minutos} o elija otra forma de conectarse.',
+  sms_failed: 'Lo sentimos, ahora no se ha podido enviar el SMS. Inténtelo más tarde o elija otra forma de conectarse.',
+  facebook_failed: 'La conexión con Facebook no ha funcionado. Inténtelo de nuevo o elija otra forma de conectarse.',
   sessionExpired:
     'Esta página de acceso ha caducado. Vuelva a conectarse al Wi-Fi o abra cualquier página web para empezar de nuevo.',
   privateAddressHint:
@@ -248,6 +321,22 @@ const it: Table = {
   clock_unset: 'L’orologio del router non è ancora impostato. Riprova tra un minuto.',
   already_connected: 'Questo dispositivo è già connesso. Puoi chiudere questa pagina.',
   portal_unavailable: 'Spiacenti, l’accesso Wi-Fi non è disponibile al momento. Riprova tra qualche minuto o chiedi al personale.',
+  mobileHeading: 'Connettiti con il tuo numero di cellulare',
+  phone: 'Numero di cellulare',
+  sendCode: 'Inviami un codice',
+  codeSent: 'Ti abbiamo inviato un codice via SMS al {phone}. Inseriscilo qui sotto.',
+  smsCode: 'Codice ricevuto via SMS',
+  newCode: 'Invia un nuovo codice',
+  facebookHeading: 'Connettiti con Facebook',
+  facebookButton: 'Continua con Facebook',
+  smsText: '{code} è il tuo codice Wi-Fi. È valido per 10 minuti.',
+  bad_phone: 'Inserisci il tuo numero di cellulare con il prefisso internazionale, per esempio +39 312 345 6789.',
+  wrong_code: 'Il codice non è corretto. Controlla l’SMS e riprova.',
+  code_expired: 'Questo codice non è più valido. Richiedine uno nuovo.',
+  otp_wait: 'Ti abbiamo appena inviato un codice. Attendi {seconds} {seconds:secondo|secondi} prima di chiederne un altro.',
+  too_many_codes: 'Sono stati richiesti troppi codici. Attendi {minutes} {minutes:minuto|minuti} o scegli un altro modo per connetterti.',
+  sms_failed: 'Spiacenti, al momento non è stato possibile inviare l’SMS. Riprova più tardi o scegli un altro modo per connetterti.',
+  facebook_failed: 'La connessione con Facebook non è riuscita. Riprova o scegli un altro modo per connetterti.',
   sessionExpired: 'Questa pagina di accesso è scaduta. Riconnettiti al Wi-Fi o apri una pagina web qualsiasi per ricominciare.',
   privateAddressHint:
     'Il tuo voucher è legato a questo dispositivo. Se il telefono usa un indirizzo Wi-Fi privato che cambia, imposta un indirizzo fisso per questa rete (iPhone: indirizzo Wi-Fi privato; Android: indirizzo MAC).',
@@ -286,6 +375,22 @@ const nl: Table = {
   clock_unset: 'De klok van de router is nog niet ingesteld. Probeer het over een minuut opnieuw.',
   already_connected: 'Dit apparaat is al verbonden. U kunt deze pagina sluiten.',
   portal_unavailable: 'Sorry, inloggen op de wifi is nu niet mogelijk. Probeer het over een paar minuten opnieuw of vraag het aan het personeel.',
+  mobileHeading: 'Verbinden met uw mobiele nummer',
+  phone: 'Mobiel nummer',
+  sendCode: 'Stuur mij een code',
+  codeSent: 'We hebben per sms een code naar {phone} gestuurd. Vul deze hieronder in.',
+  smsCode: 'Code uit de sms',
+  newCode: 'Stuur een nieuwe code',
+  facebookHeading: 'Verbinden met Facebook',
+  facebookButton: 'Doorgaan met Facebook',
+  smsText: '{code} is uw wifi-code. Deze is 10 minuten geldig.',
+  bad_phone: 'Vul uw mobiele nummer in met landnummer, bijvoorbeeld +31 6 12345678.',
+  wrong_code: 'Die code klopt niet. Controleer de sms en probeer het opnieuw.',
+  code_expired: 'Deze code is niet meer geldig. Vraag een nieuwe aan.',
+  otp_wait: 'We hebben u net een code gestuurd. Wacht {seconds} {seconds:seconde|seconden} voordat u een nieuwe aanvraagt.',
+  too_many_codes: 'Er zijn te veel codes aangevraagd. Wacht {minutes} {minutes:minuut|minuten} of kies een andere manier om te verbinden.',
+  sms_failed: 'Sorry, de sms kon nu niet worden verstuurd. Probeer het later opnieuw of kies een andere manier om te verbinden.',
+  facebook_failed: 'Verbinden met Facebook is niet gelukt. Probeer het opnieuw of kies een andere manier om te verbinden.',
   sessionExpired:
     'Deze inlogpagina is verlopen. Maak opnieuw verbinding met de wifi of open een willekeurige webpagina om opnieuw te beginnen.',
   privateAddressHint:
@@ -325,6 +430,22 @@ const pt: Table = {
   clock_unset: 'O relógio do roteador ainda não foi ajustado. Tente novamente em um minuto.',
   already_connected: 'Este dispositivo já está conectado. Você pode fechar esta página.',
   portal_unavailable: 'Desculpe, o acesso Wi-Fi não está disponível no momento. Tente novamente em alguns minutos ou fale com a equipe.',
+  mobileHeading: 'Conectar com seu número de celular',
+  phone: 'Número de celular',
+  sendCode: 'Enviar um código',
+  codeSent: 'Enviamos um código por SMS para {phone}. Digite-o abaixo.',
+  smsCode: 'Código do SMS',
+  newCode: 'Enviar um novo código',
+  facebookHeading: 'Conectar com o Facebook',
+  facebookButton: 'Continuar com o Facebook',
+  smsText: '{code} é o seu código de Wi-Fi. Ele vale por 10 minutos.',
+  bad_phone: 'Digite seu número de celular com o código do país, por exemplo +55 11 91234-5678.',
+  wrong_code: 'Esse código não está correto. Confira o SMS e tente novamente.',
+  code_expired: 'Este código não é mais válido. Peça um novo.',
+  otp_wait: 'Acabamos de enviar um código. Aguarde {seconds} {seconds:segundo|segundos} antes de pedir outro.',
+  too_many_codes: 'Foram pedidos códigos demais. Aguarde {minutes} {minutes:minuto|minutos} ou escolha outra forma de se conectar.',
+  sms_failed: 'Desculpe, não foi possível enviar o SMS agora. Tente mais tarde ou escolha outra forma de se conectar.',
+  facebook_failed: 'A conexão com o Facebook não deu certo. Tente novamente ou escolha outra forma de se conectar.',
   sessionExpired: 'Esta página de acesso expirou. Conecte-se novamente ao Wi-Fi ou abra qualquer página da web para recomeçar.',
   privateAddressHint:
     'Seu voucher está vinculado a este dispositivo. Se o seu celular usa um endereço Wi-Fi privado que muda, escolha um endereço fixo para esta rede (iPhone: endereço Wi-Fi privado; Android: endereço MAC).',

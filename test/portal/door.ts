@@ -1,4 +1,6 @@
 import t from 'tap'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { portalDoor, type PortalParts } from '../../src/portal/door'
 import { configFromUci } from '../../src/config/config'
 import { parseUci } from '../../src/config/uci'
@@ -16,6 +18,11 @@ const UCI = `config portal 'portal'
 	option session_minutes '120'
 	option guest_minutes '30'
 	option landing 'https://example.org/'
+	option mobile '1'
+config sms 'sms'
+	option country_code '44'
+	option max_per_hour '7'
+	option message 'Code: {code}'
 `
 const NETWORK = parseUci("config interface 'guest'\n\toption device 'br-guest'\n", '/etc/config/network')
 
@@ -30,8 +37,19 @@ t.test('the portal door reads the UCI settings at each use and shares the daemon
   let enforcer: Enforcer | undefined
   const noted: number[] = []
   let gateway: string | undefined
+  // The SMS gateway: a server on loopback that records what it is sent.
+  const texts: string[] = []
+  const sms = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => { body += c.toString() })
+    req.on('end', () => { texts.push(`${String(req.url)} ${body}`); res.end('ok') })
+  })
+  await new Promise<void>((resolve) => sms.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { sms.close(() => { resolve() }) }))
+  const smsUrl = `http://127.0.0.1:${(sms.address() as AddressInfo).port}/send`
+  let facebook = ''
   const parts: PortalParts = {
-    config: () => configFromUci(parseUci(UCI), 'f'),
+    config: () => configFromUci(parseUci(`${UCI}\toption url '${smsUrl}'\n${facebook}`), 'f'),
     store: ctx.store,
     ndsctl: () => ndsctl,
     enforcer: () => enforcer,
@@ -43,10 +61,21 @@ t.test('the portal door reads the UCI settings at each use and shares the daemon
     gatewayHost: () => gateway,
   }
   const door = portalDoor(parts)
-  t.same(door.login.settings(), { voucher: true, email: true, free: false, maxDevices: 2, maxSessionMinutes: 120, guestMinutes: 30 })
-  t.same(door.settings(), { path: '/hs/', gateway: '127.0.0.1:2051', methods: { voucher: true, email: true, free: false }, landing: 'https://example.org/' }, 'not listening yet')
+  t.same(door.login.settings(), {
+    voucher: true, email: true, mobile: true, facebook: false, free: false, maxDevices: 2, maxSessionMinutes: 120, guestMinutes: 30, countryCode: '44', smsPerHour: 7,
+  })
+  const fb = { appId: '', appSecret: '', apiVersion: 'v21.0', dialogUrl: 'https://www.facebook.com', graphUrl: 'https://graph.facebook.com' }
+  t.same(door.settings(), {
+    path: '/hs/', gateway: '127.0.0.1:2051', methods: { voucher: true, email: true, mobile: true, facebook: false, free: false }, landing: 'https://example.org/',
+    smsMessage: 'Code: {code}', facebook: { ...fb, redirectUri: 'http://127.0.0.1:2081/hs/facebook' },
+  }, 'not listening yet')
   gateway = '10.9.0.1'
   t.equal(door.settings().gateway, '10.9.0.1:2051', 'openNDS\' address on the guest side')
+  t.equal(door.settings().facebook.redirectUri, 'http://10.9.0.1:2081/hs/facebook', 'Facebook comes back to the portal itself')
+  facebook = "config facebook 'facebook'\n\toption redirect_uri 'https://cafe.example/fb'\n"
+  t.equal(door.settings().facebook.redirectUri, 'https://cafe.example/fb', 'or to the URI registered with the app')
+  await door.login.sendSms('+447700900123', 'Code: 123456', '123456')
+  t.same(texts, ['/send to=%2B447700900123&text=Code%3A%20123456'], 'the configured gateway gets the message')
   t.same(door.subnets(), [{ network: '10.9.0.0', prefix: 24, device: 'br-guest' }], 'the logical guest interface, through its device')
   t.equal(door.login.now(), 1_800_000_000)
 

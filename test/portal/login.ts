@@ -12,9 +12,11 @@ import { NdsctlError, type NdsGrant } from '../../src/backend/ndsctl'
 import { CLOCK_FLOOR, type Usage } from '../../src/domain/enforcement'
 import { Throttle } from '../../src/http/throttle'
 import {
-  autoReauth, MAX_COMMENTS_LENGTH, normalizeEmail, portalLogin,
+  autoReauth, MAX_COMMENTS_LENGTH, normalizeEmail, noteRefusal, portalLogin, requestMobileCode,
   type LoginRequest, type LoginResult, type PortalClient, type PortalLoginDeps, type PortalSettings,
 } from '../../src/portal/login'
+import { OtpBook } from '../../src/portal/mobile'
+import { SmsError } from '../../src/portal/sms'
 import type { Store } from '../../src/store/db'
 import type { NewVoucher, VoucherRow } from '../../src/store/vouchers'
 import { testContext, type Emitted } from '../fixtures/context'
@@ -44,6 +46,8 @@ interface Rig {
   events: Emitted[]
   clock: { now: number }
   throttle: Throttle
+  /** Every text message sent, and a hook that may throw to make the gateway fail. */
+  sms: { sent: Array<{ to: string; text: string; code: string }>; hook: (() => void) | undefined }
 }
 
 const rig = (t: Test, over: Partial<PortalSettings> = {}): Rig => {
@@ -53,7 +57,12 @@ const rig = (t: Test, over: Partial<PortalSettings> = {}): Rig => {
   const used = new Map<number, Usage>()
   const noted: number[] = []
   const clock = { now: T0 }
-  const settings: PortalSettings = { voucher: true, email: true, free: true, maxDevices: 1, maxSessionMinutes: 1440, guestMinutes: 60, ...over }
+  const settings: PortalSettings = {
+    voucher: true, email: true, mobile: true, facebook: true, free: true, countryCode: '44', smsPerHour: 100,
+    maxDevices: 1, maxSessionMinutes: 1440, guestMinutes: 60, ...over,
+  }
+  const sms: Rig['sms'] = { sent: [], hook: undefined }
+  let codes = 123456
   const throttle = new Throttle({ limit: 3, windowMs: 600_000, lockMs: 900_000 })
   const deps: PortalLoginDeps = {
     store: ctx.store,
@@ -71,9 +80,14 @@ const rig = (t: Test, over: Partial<PortalSettings> = {}): Rig => {
     now: () => clock.now,
     settings: () => settings,
     throttle,
+    otp: new OtpBook({}, () => codes++),
+    sendSms: async (to, text, code) => {
+      sms.hook?.()
+      sms.sent.push({ to, text, code })
+    },
   }
   lines.length = 0 // the store's migration line
-  return { deps, store: ctx.store, settings, calls, nds, used, noted, lines, events, clock, throttle }
+  return { deps, store: ctx.store, settings, calls, nds, used, noted, lines, events, clock, throttle, sms }
 }
 
 const addVoucher = (store: Store, username: string, over: Partial<NewVoucher> = {}): VoucherRow => store.vouchers.insert({
@@ -561,4 +575,97 @@ t.test('autoReauth reports openNDS saying no or failing, and ignores the throttl
   r.nds.hook = undefined
   t.match(await autoReauth(r.deps, A), { ok: true }, 'a locked-out client whose device is bound still comes back')
   t.same(logRows(r.store).slice(-3).map((row) => (row as { result: string }).result), ['already_connected', 'portal_unavailable', 'success'], 'each logged')
+})
+
+const mobile = (phone: string, codeTyped: string, marketing = false): LoginRequest => ({ method: 'mobile', phone, code: codeTyped, marketing })
+
+t.test('mobile: a code is sent to the number, and the code signs the device in as a verified mobile user', async (t) => {
+  const r = rig(t)
+  const sent = await requestMobileCode(r.deps, A, ' 07700 900-123 ', (c) => `Code ${c}`)
+  t.same(sent, { ok: true, phone: '+447700900123' }, 'the national number takes the default country code')
+  t.same(r.sms.sent, [{ to: '+447700900123', text: 'Code 123456', code: '123456' }], 'one message with the code')
+  t.same(logRows(r.store), [], 'sending a code is not a sign-in')
+  t.match(r.lines, [/info: portal: sign-in code sent to \+447700900123 for 02:77:00:00:00:11 \(10\.77\.0\.11\)/])
+  const result = await portalLogin(r.deps, A, mobile('+44 7700 900123', ' 123 456 ', true))
+  t.same(result, { ok: true, login: '+447700900123', minutes: 60 })
+  t.same(r.calls, [{ target: A.ip, grant: { minutes: 60, custom: 'hs-m1' } }], 'the session names the mobile user row')
+  t.match([...r.store.guestUsers.list('mobile')], [{ id: 1, mobile: '+447700900123', mac: A.mac, visits: 1, marketing: 1, verified: 1 }])
+  t.same(logRows(r.store), [logged(A, 'mobile', '+447700900123', 'success')])
+  t.match(r.events, [{ event: 'hotspot.session', data: { event: 'login', method: 'mobile', login: '+447700900123', mac: A.mac } }])
+  t.same(await portalLogin(r.deps, A, mobile('+447700900123', '123456')), refusedWith('code_expired'), 'a code is good once')
+})
+
+t.test('mobile: numbers are checked; without a default country code one must be given', async (t) => {
+  const r = rig(t, { countryCode: '' })
+  for (const bad of ['07700 900123', '+44 12', '+0 7700 900123', 'call me', '+44 7700 900123 456 789']) {
+    t.same(await requestMobileCode(r.deps, A, bad, String), { ok: false, reason: 'bad_phone' }, bad)
+  }
+  t.same(await requestMobileCode(r.deps, A, '0044 (7700) 900.123', String), { ok: true, phone: '+447700900123' }, "'00' stands for '+'")
+  t.same(await portalLogin(r.deps, A, mobile('07700 900123', '123456')), refusedWith('bad_phone'), 'at sign-in too')
+  t.same(r.sms.sent.length, 1, 'nothing sent for a bad number')
+  t.match(logRows(r.store), [logged(A, 'mobile', '07700 900123', 'bad_phone')], 'refusals are logged under the number as typed')
+  t.equal(logRows(r.store).length, 6)
+})
+
+t.test('mobile: a code belongs to the device that asked for it, and takes five wrong tries', async (t) => {
+  const r = rig(t)
+  r.throttle = new Throttle({ limit: 100, windowMs: 600_000, lockMs: 900_000 })
+  r.deps.throttle = r.throttle
+  await requestMobileCode(r.deps, A, '+447700900123', String)
+  t.same(await portalLogin(r.deps, B, mobile('+447700900123', '123456')), refusedWith('code_expired'), 'another device has no code for the number')
+  for (let i = 0; i < 4; i++) t.same(await portalLogin(r.deps, A, mobile('+447700900123', '000000')), refusedWith('wrong_code'))
+  t.same(await portalLogin(r.deps, A, mobile('+447700900123', '00000')), refusedWith('wrong_code'), 'the fifth wrong try')
+  t.same(await portalLogin(r.deps, A, mobile('+447700900123', '123456')), refusedWith('code_expired'), 'then the right code is void')
+  t.same(r.calls, [], 'openNDS never asked')
+  t.same(logRows(r.store).map((row) => (row as { result: string }).result),
+    ['code_expired', 'wrong_code', 'wrong_code', 'wrong_code', 'wrong_code', 'wrong_code', 'code_expired'])
+})
+
+t.test('mobile: wrong codes count against the client like wrong vouchers, and a locked-out client gets no code', async (t) => {
+  const r = rig(t)
+  await requestMobileCode(r.deps, A, '+447700900123', String)
+  t.same(await portalLogin(r.deps, A, code('alice', 'nope')), refusedWith('wrong_credentials'), 'a wrong voucher first')
+  t.same(await portalLogin(r.deps, A, mobile('+447700900123', '111111')), refusedWith('wrong_code'))
+  t.same(await portalLogin(r.deps, A, mobile('+447700900123', '222222')), { ok: false, reason: 'too_many_attempts', retryAfterSeconds: 900 },
+    'the third failure locks the client out')
+  r.clock.now += 120
+  t.same(await requestMobileCode(r.deps, A, '+447700900124', String), { ok: false, reason: 'too_many_attempts', retryAfterSeconds: 780 })
+  t.same(await portalLogin(r.deps, A, mobile('+447700900123', '123456')), { ok: false, reason: 'too_many_attempts', retryAfterSeconds: 780 },
+    'even the right code waits')
+  t.equal(r.sms.sent.length, 1)
+})
+
+t.test('mobile: sends are limited, and a gateway failure drops the code and says so', async (t) => {
+  const r = rig(t)
+  await requestMobileCode(r.deps, A, '+447700900123', String)
+  r.clock.now += 30
+  t.same(await requestMobileCode(r.deps, A, '+447700900123', String), { ok: false, reason: 'otp_wait', retryAfterSeconds: 30 }, 'one per minute per number')
+  r.clock.now += 30
+  r.sms.hook = () => { throw new SmsError('SMS gateway sms.example: answered HTTP 500') }
+  t.same(await requestMobileCode(r.deps, A, '+447700900123', String), { ok: false, reason: 'sms_failed' })
+  t.match(r.lines.at(-2), /^warn: portal: no code sent to \+447700900123 for 02:77:00:00:00:11: SMS gateway sms\.example: answered HTTP 500$/)
+  r.sms.hook = undefined
+  t.same(await portalLogin(r.deps, A, mobile('+447700900123', '123457')), refusedWith('code_expired'), 'the code that was not sent is void')
+  r.settings.smsPerHour = 2 // the failed send counts too
+  r.clock.now += 60
+  t.same(await requestMobileCode(r.deps, B, '+447700900200', String), { ok: false, reason: 'too_many_codes', retryAfterSeconds: 3480 },
+    "the owner's hourly cap counts every send")
+  t.same(logRows(r.store).map((row) => [(row as { identity: string }).identity, (row as { result: string }).result]), [
+    ['+447700900123', 'otp_wait'], ['+447700900123', 'sms_failed'], ['+447700900123', 'code_expired'], ['+447700900200', 'too_many_codes'],
+  ])
+  r.settings.mobile = false
+  t.same(await requestMobileCode(r.deps, A, '+447700900123', String), { ok: false, reason: 'method_off' })
+  t.same(await portalLogin(r.deps, A, mobile('+447700900123', '123456')), refusedWith('method_off'))
+})
+
+t.test('facebook: a verified profile signs in as a Facebook user; a failed flow is logged', async (t) => {
+  const r = rig(t)
+  const fb: LoginRequest = { method: 'facebook', id: '10228000000000001', name: ' Ann\u0007Lee ', email: 'ann@example.com' }
+  t.same(await portalLogin(r.deps, A, fb), { ok: true, login: '10228000000000001', minutes: 60 })
+  t.same(r.calls, [{ target: A.ip, grant: { minutes: 60, custom: 'hs-f1' } }])
+  t.match([...r.store.guestUsers.list('facebook')], [{ id: 1, facebook_id: '10228000000000001', name: 'Ann Lee', email: 'ann@example.com', marketing: 0, visits: 1 }])
+  noteRefusal(r.deps, B, 'facebook', 'access_denied', 'facebook_failed')
+  t.same(logRows(r.store), [logged(A, 'facebook', '10228000000000001', 'success'), logged(B, 'facebook', 'access_denied', 'facebook_failed')])
+  r.settings.facebook = false
+  t.same(await portalLogin(r.deps, A, fb), refusedWith('method_off'))
 })

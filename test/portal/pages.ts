@@ -22,7 +22,9 @@ import {
 import { LANGS, STRINGS, type StringKey } from '../../src/portal/strings'
 
 const BASE: PageBase = { lang: 'en', gatewayName: 'Café Rosa', sid: 'c0ffee42', action: '/portal/login' }
-const ALL = { voucher: true, email: true, free: true }
+/** The form methods of the first portal; mobile and Facebook have tests of their own. */
+const ALL = { voucher: true, email: true, mobile: false, facebook: false, free: true }
+const EVERY = { voucher: true, email: true, mobile: true, facebook: true, free: true }
 const HOSTILE = `<script>alert("x")</script> & 'y'`
 const HOSTILE_ESCAPED = '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;'
 const BUDGET = 6 * 1024
@@ -154,7 +156,7 @@ t.test('only enabled methods appear', async (t) => {
   for (const voucher of [false, true]) {
     for (const email of [false, true]) {
       for (const free of [false, true]) {
-        const html = splash({ methods: { voucher, email, free } })
+        const html = splash({ methods: { voucher, email, mobile: false, facebook: false, free } })
         const name = `voucher=${voucher} email=${email} free=${free}`
         wellFormed(t, html, 'en')
         const want = [voucher && 'voucher', email && 'email', free && 'free'].filter((m) => m !== false)
@@ -166,6 +168,38 @@ t.test('only enabled methods appear', async (t) => {
       }
     }
   }
+})
+
+t.test('mobile: the number, then the code', async (t) => {
+  const ask = splash({ methods: { ...ALL, voucher: false, email: false, free: false, mobile: true }, values: { phone: '+44 7700' } })
+  wellFormed(t, ask, 'en')
+  t.same(textOf(ask, 'h2'), [STRINGS.en.mobileHeading])
+  const [number] = forms(ask)
+  t.equal(hidden(number?.inputs ?? [], 'method'), 'mobile')
+  t.same(number?.inputs.filter((i) => i.attrs.type !== 'hidden').map((i) => i.attrs),
+    [{ type: 'tel', id: 'm-phone', name: 'phone', value: '+44 7700', required: '', maxlength: '32', autocomplete: 'tel' }], 'the number typed is put back')
+  t.match(number?.html, `>${STRINGS.en.sendCode}</button>`)
+  const code = splash({ methods: { ...ALL, voucher: false, email: false, free: false, mobile: true }, codeSentTo: '+447700900123', error: { key: 'wrong_code' } })
+  wellFormed(t, code, 'en')
+  t.match(code, `<p>${escapeHtml(STRINGS.en.codeSent.replace('{phone}', '+447700900123'))}</p>`)
+  const [enter, resend] = forms(code)
+  t.same(enter?.inputs.map((i) => [i.attrs.name, i.attrs.type, i.attrs.value]),
+    [['sid', 'hidden', 'c0ffee42'], ['method', 'hidden', 'mobile'], ['phone', 'hidden', '+447700900123'], ['code', 'text', undefined], ['marketing', 'checkbox', '1']])
+  t.match(tags(enter?.html ?? '', 'input')[3]?.attrs, { inputmode: 'numeric', autocomplete: 'one-time-code', 'aria-invalid': 'true', 'aria-describedby': 'err' })
+  t.same(resend?.inputs.map((i) => [i.attrs.name, i.attrs.value]), [['sid', 'c0ffee42'], ['method', 'mobile'], ['phone', '+447700900123']], 'a new code: no code field')
+  t.match(resend?.html, `<button type="submit" class="s">${STRINGS.en.newCode}</button>`)
+  t.equal(tags(code, 'section').length, 1, 'both forms in the one mobile section')
+})
+
+t.test('facebook: a link to start, shown only with the method on and a link to give', async (t) => {
+  const on = splash({ methods: { ...ALL, facebook: true }, facebookHref: '/portal/facebook?sid=c0ffee42&x="y"' })
+  wellFormed(t, on, 'en')
+  t.match(on, `<section aria-labelledby="h-facebook">\n<h2 id="h-facebook">${STRINGS.en.facebookHeading}</h2>\n` +
+    `<a class="b" href="/portal/facebook?sid=c0ffee42&amp;x=&quot;y&quot;">${STRINGS.en.facebookButton}</a>\n</section>`)
+  t.notMatch(splash({ methods: { ...ALL, facebook: true } }), 'h-facebook', 'no link, no section')
+  t.notMatch(splash({ facebookHref: '/portal/facebook?sid=1' }), 'h-facebook', 'off')
+  const only = splash({ methods: { voucher: false, email: false, mobile: false, facebook: true, free: false }, facebookHref: '/f' })
+  t.notMatch(only, STRINGS.en.portal_unavailable, 'Facebook alone is a way in')
 })
 
 t.test('error region', async (t) => {
@@ -197,7 +231,7 @@ t.test('error region', async (t) => {
     }
   }
   // A field of a method that is off is not there to mark.
-  t.same(invalid(splash({ methods: { voucher: false, email: false, free: true }, error: { key: 'wrong_credentials' } })), [])
+  t.same(invalid(splash({ methods: { ...ALL, voucher: false, email: false }, error: { key: 'wrong_credentials' } })), [])
   // In another language.
   const de = splash({ lang: 'de', error: { key: 'not_yet_valid', vars: { date: '01.03.2026 08:00' } } })
   t.match(de, '>Dieser Gutschein ist noch nicht gültig. Er gilt ab 01.03.2026 08:00.</p>')
@@ -336,7 +370,10 @@ t.test('every language within budget and without external references', async (t)
     const base = { ...BASE, lang, gatewayName: `Café & Bar "Zur Sonne" <${'x'.repeat(60)}>` }
     const landing = 'http://www.example.com/some/long/path/of/the/original/page?with=query&and=more'
     const pages = [
-      splashPage({ ...base, methods: ALL, error: { key: longest(lang), vars: { minutes: 15, date: '2026-03-01 08:00' } }, hint: true, values: { username: 'guest-0001', email: 'someone.long@example.org' } }),
+      splashPage({
+        ...base, methods: EVERY, error: { key: longest(lang), vars: { minutes: 15, date: '2026-03-01 08:00' } }, hint: true,
+        values: { username: 'guest-0001', email: 'someone.long@example.org' }, codeSentTo: '+447700900123', facebookHref: '/portal/facebook?sid=c0ffee42',
+      }),
       connectedPage({ ...base, minutes: 1500, landing }),
       messagePage({ ...base, key: 'sessionExpired' }),
     ]

@@ -9,6 +9,8 @@ import { Throttle } from '../../src/http/throttle'
 import { testContext, NOW } from '../fixtures/context'
 import { escapeHtml } from '../../src/portal/pages'
 import { STRINGS } from '../../src/portal/strings'
+import { OtpBook } from '../../src/portal/mobile'
+import type { FacebookConfig } from '../../src/config/config'
 
 const NOW_S = Math.floor(NOW.getTime() / 1000)
 const MAC = '00:1A:2B:3C:4D:5E' // universally administered: a device's own address
@@ -22,6 +24,13 @@ interface Rig {
   lines: string[]
   door: PortalDoor
   visits: () => number
+  /** Text messages sent. */
+  sms: Array<{ to: string; text: string }>
+}
+
+const FACEBOOK: FacebookConfig = {
+  appId: '4242', appSecret: 'app-secret', redirectUri: 'https://portal.example/fb', apiVersion: 'v21.0',
+  dialogUrl: 'https://www.facebook.com', graphUrl: 'https://graph.facebook.com',
 }
 
 const client = (mac: string, state: string): NdsClient => ({
@@ -34,7 +43,11 @@ const rig = async (t: Test, over: { settings?: Partial<PortalServerSettings>; lo
   lines.length = 0
   const auths: Rig['auths'] = []
   const nds: Rig['nds'] = { state: 'Preauthenticated', mac: MAC, fail: undefined }
-  const loginSettings: PortalSettings = { voucher: true, email: true, free: true, maxDevices: 1, maxSessionMinutes: 1440, guestMinutes: 60, ...over.login }
+  const loginSettings: PortalSettings = {
+    voucher: true, email: true, mobile: true, facebook: true, free: true, countryCode: '44', smsPerHour: 100,
+    maxDevices: 1, maxSessionMinutes: 1440, guestMinutes: 60, ...over.login,
+  }
+  const sms: Rig['sms'] = []
   const login: PortalLoginDeps = {
     store: ctx.store,
     ndsctl: { auth: async (target, grant) => { auths.push({ target, grant }); nds.state = 'Authenticated' } },
@@ -45,8 +58,13 @@ const rig = async (t: Test, over: { settings?: Partial<PortalServerSettings>; lo
     now: () => NOW_S,
     settings: () => loginSettings,
     throttle: new Throttle({ limit: 2, windowMs: 600_000, lockMs: 600_000 }),
+    otp: new OtpBook({}, () => 42),
+    sendSms: async (to, text) => { sms.push({ to, text }) },
   }
-  const settings: PortalServerSettings = { path: '/portal/', gateway: '10.77.0.1:2050', methods: { voucher: true, email: true, free: true }, landing: 'https://example.org/', ...over.settings }
+  const settings: PortalServerSettings = {
+    path: '/portal/', gateway: '10.77.0.1:2050', methods: { voucher: true, email: true, mobile: true, facebook: true, free: true },
+    landing: 'https://example.org/', smsMessage: '', facebook: FACEBOOK, ...over.settings,
+  }
   const [network, prefix] = (over.subnets ?? '127.0.0.0/8').split('/')
   const door: PortalDoor = {
     login,
@@ -66,7 +84,7 @@ const rig = async (t: Test, over: { settings?: Partial<PortalServerSettings>; lo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>((resolve) => { server.close(() => { resolve() }); server.closeAllConnections() }))
   const { port } = server.address() as AddressInfo
-  return { base: `http://127.0.0.1:${port}`, auths, nds, lines, door, visits: portal.visits }
+  return { base: `http://127.0.0.1:${port}`, auths, nds, lines, door, visits: portal.visits, sms }
 }
 
 const sidOf = (html: string): string => /name="sid" value="([0-9a-f]{32})"/.exec(html)?.[1] as string
@@ -256,4 +274,128 @@ t.test('visits expire, and only so many are remembered', async (t) => {
   t.notMatch(res.html, 'name="sid" value="[0-9a-f]', 'a visit older than 15 minutes starts again')
   await open()
   t.equal(r.visits(), 1, 'expired visits are dropped')
+})
+
+t.test('mobile: the number gets a code, the code signs in', async (t) => {
+  const r = await rig(t)
+  const page = await (await fetch(`${r.base}/portal/?${LEVEL0}`, { headers: { 'Accept-Language': 'fr' } })).text()
+  t.match(page, /<input type="tel" id="m-phone" name="phone" required maxlength="32" autocomplete="tel">/)
+  const sid = sidOf(page)
+  const none = await signIn(r, { method: 'mobile' }, sid)
+  t.match(none.html, escapeHtml(STRINGS.fr.bad_phone), 'no number at all')
+  const bad = await signIn(r, { method: 'mobile', phone: 'x<b>' }, sid)
+  t.match(bad.html, escapeHtml(STRINGS.fr.bad_phone))
+  t.match(bad.html, 'value="x&lt;b&gt;"', 'the number typed is kept, escaped')
+  t.match(bad.html, 'id="m-phone" name="phone" value="x&lt;b&gt;" required maxlength="32" autocomplete="tel" aria-invalid="true"')
+  const asked = await signIn(r, { method: 'mobile', phone: '07700 900123' }, sid)
+  t.equal(asked.status, 200)
+  t.same(r.sms, [{ to: '+447700900123', text: '000042 est votre code Wi-Fi. Il est valable 10 minutes.' }], "in the guest's language")
+  t.match(asked.html, escapeHtml(STRINGS.fr.codeSent.replace('{phone}', '+447700900123')))
+  t.match(asked.html, '<input type="hidden" name="phone" value="+447700900123">')
+  t.match(asked.html, 'autocomplete="one-time-code"')
+  t.notMatch(asked.html, 'id="m-phone"', 'the number is not asked for again')
+  const again = await signIn(r, { method: 'mobile', phone: '+447700900123' }, sid)
+  t.equal(again.status, 429, 'a new code only after a minute')
+  t.equal(again.headers.get('retry-after'), '60')
+  t.match(again.html, escapeHtml(STRINGS.fr.otp_wait.replace('{seconds} {seconds:seconde|secondes}', '60 secondes')))
+  const wrong = await signIn(r, { method: 'mobile', phone: '+447700900123', code: '999999' }, sid)
+  t.match(wrong.html, escapeHtml(STRINGS.fr.wrong_code))
+  t.match(wrong.html, 'id="m-code" name="code" required maxlength="8" inputmode="numeric" autocomplete="one-time-code" aria-invalid="true"', 'the code field is marked')
+  const ok = await signIn(r, { method: 'mobile', phone: '+447700900123', code: '000042', marketing: '1' }, sid)
+  t.match(ok.html, escapeHtml(STRINGS.fr.connected))
+  t.same(r.auths.map((a) => a.grant.custom), ['hs-m1'])
+  t.match([...r.door.login.store.guestUsers.list('mobile')], [{ mobile: '+447700900123', marketing: 1, verified: 1 }])
+})
+
+t.test("mobile: the owner's message template", async (t) => {
+  const r = await rig(t, { settings: { smsMessage: 'Cafe Wi-Fi: {code} ({code})' } })
+  await signIn(r, { method: 'mobile', phone: '+447700900123' })
+  t.same(r.sms, [{ to: '+447700900123', text: 'Cafe Wi-Fi: 000042 (000042)' }])
+})
+
+/** A stand-in for Facebook's Graph API as fetch sees it: the token exchange, then the profile. */
+const graph = (answers: Array<{ status?: number; body: unknown }>, seen: string[]): PortalDoor['fetch'] => async (url) => {
+  seen.push(String(url))
+  const next = answers.shift() ?? { status: 500, body: {} }
+  return new Response(JSON.stringify(next.body), { status: next.status ?? 200, headers: { 'Content-Type': 'application/json' } })
+}
+
+const startFacebook = async (t: Test, r: Rig): Promise<{ sid: string; state: string; location: string }> => {
+  const page = await (await fetch(`${r.base}/portal/?${LEVEL0}`)).text()
+  const sid = sidOf(page)
+  t.match(page, `<a class="b" href="/portal/facebook?sid=${sid}">`, 'the page links to the start of Facebook sign-in')
+  const res = await fetch(`${r.base}/portal/facebook?sid=${sid}`, { redirect: 'manual' })
+  const location = res.headers.get('location') as string
+  return { sid, state: new URL(location).searchParams.get('state') as string, location }
+}
+
+t.test('facebook: the guest goes to the login dialog and comes back signed in', async (t) => {
+  const seen: string[] = []
+  const r = await rig(t, {
+    door: {
+      fetch: graph([
+        { body: { access_token: 'tok-1', token_type: 'bearer', expires_in: 5000 } },
+        { body: { id: '10228000000000001', name: 'Ann Lee', email: 'ann@example.com' } },
+      ], seen),
+    },
+  })
+  const { state, location } = await startFacebook(t, r)
+  t.match(state, /^[0-9a-f]{32}$/)
+  t.equal(location, `https://www.facebook.com/v21.0/dialog/oauth?client_id=4242&redirect_uri=https%3A%2F%2Fportal.example%2Ffb&state=${state}&response_type=code&scope=email`)
+  const back = await fetch(`${r.base}/portal/facebook?code=fb-code&state=${state}`)
+  t.match(await back.text(), escapeHtml(STRINGS.en.connected))
+  t.equal(seen.length, 2)
+  t.match(seen[0], /^https:\/\/graph\.facebook\.com\/v21\.0\/oauth\/access_token\?client_id=4242&redirect_uri=https%3A%2F%2Fportal\.example%2Ffb&client_secret=app-secret&code=fb-code$/)
+  t.same(r.auths.map((a) => a.grant.custom), ['hs-f1'])
+  t.match([...r.door.login.store.guestUsers.list('facebook')], [{ facebook_id: '10228000000000001', name: 'Ann Lee', email: 'ann@example.com' }])
+  const replay = await fetch(`${r.base}/portal/facebook?code=fb-code&state=${state}`)
+  t.match(await replay.text(), escapeHtml(STRINGS.en.sessionExpired), 'a state is good once')
+})
+
+t.test('facebook: a cancelled or failed sign-in goes back to the page with the reason, and is logged', async (t) => {
+  const seen: string[] = []
+  const r = await rig(t, { door: { fetch: graph([{ status: 400, body: { error: { message: 'Invalid verification code format.', type: 'OAuthException', code: 100 } } }], seen) } })
+  const first = await startFacebook(t, r)
+  const cancelled = await fetch(`${r.base}/portal/facebook?error=access_denied&error_reason=user_denied&state=${first.state}`)
+  const html = await cancelled.text()
+  t.match(html, escapeHtml(STRINGS.en.facebook_failed))
+  t.match(html, `name="sid" value="${first.sid}"`, 'the same visit goes on')
+  const second = await startFacebook(t, r)
+  const failed = await fetch(`${r.base}/portal/facebook?code=bad&state=${second.state}`)
+  t.match(await failed.text(), escapeHtml(STRINGS.en.facebook_failed))
+  t.match(r.lines.join('\n'), /warn: portal: Facebook sign-in of 00:1A:2B:3C:4D:5E \(127\.0\.0\.1\): Facebook code exchange: Invalid verification code format\./)
+  t.same([...r.door.login.store.logins.list()].map((l) => [l.method, l.identity, l.result]),
+    [['facebook', 'user_denied', 'facebook_failed'], ['facebook', 'exchange failed', 'facebook_failed']])
+  t.same(r.auths, [], 'nobody let through')
+  const unknown = await fetch(`${r.base}/portal/facebook?code=x&state=0123`)
+  t.match(await unknown.text(), escapeHtml(STRINGS.en.sessionExpired), 'an unknown state')
+  const third = await startFacebook(t, r)
+  await fetch(`${r.base}/portal/facebook?error=access_denied&state=${third.state}`)
+  const fourth = await startFacebook(t, r)
+  await fetch(`${r.base}/portal/facebook?state=${fourth.state}`)
+  t.same([...r.door.login.store.logins.list()].slice(2).map((l) => l.identity), ['access_denied', 'no code'], 'what Facebook said, or that it said nothing')
+  const bare = await fetch(`${r.base}/portal/facebook`)
+  t.match(await bare.text(), escapeHtml(STRINGS.en.sessionExpired), 'no query at all')
+  const noVisit = await fetch(`${r.base}/portal/facebook?sid=nope`)
+  t.match(await noVisit.text(), escapeHtml(STRINGS.en.sessionExpired), 'a start without a visit')
+  const post = await fetch(`${r.base}/portal/facebook`, { method: 'POST' })
+  t.equal(post.status, 405)
+  t.equal(post.headers.get('allow'), 'GET')
+})
+
+t.test('facebook: switched off, no link and no start', async (t) => {
+  const r = await rig(t, { settings: { methods: { voucher: true, email: false, mobile: false, facebook: false, free: false } } })
+  const page = await (await fetch(`${r.base}/portal/?${LEVEL0}`)).text()
+  t.notMatch(page, '/portal/facebook')
+  const res = await fetch(`${r.base}/portal/facebook?sid=${sidOf(page)}`, { redirect: 'manual' })
+  t.equal(res.status, 200)
+  t.match(await res.text(), escapeHtml(STRINGS.en.method_off))
+})
+
+t.test('facebook: an unexpected failure of the exchange is a portal error, not a crash', async (t) => {
+  const r = await rig(t, { door: { fetch: async () => { throw new TypeError('boom') } } })
+  const { state } = await startFacebook(t, r)
+  const res = await fetch(`${r.base}/portal/facebook?code=c&state=${state}`)
+  t.equal(res.status, 200, 'fetch failures are FacebookErrors: the guest sees the reason')
+  t.match(await res.text(), escapeHtml(STRINGS.en.facebook_failed))
 })
