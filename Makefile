@@ -15,9 +15,10 @@ node_modules/.package-lock.json: package.json
 deps: node_modules/.package-lock.json
 
 # Debian packages the tests drive for real: openNDS (with the firewall tools it calls) in
-# network namespaces, and curl for the guests. Installed when missing and we are root; without
-# root the tests that need them say so and are skipped.
-DEB_PACKAGES := opennds nftables iptables curl
+# network namespaces, curl for the guests, and Chromium, in which playwright-core drives the
+# portal's sign-in page. Installed when missing and we are root; without root the tests that
+# need them say so and are skipped.
+DEB_PACKAGES := opennds nftables iptables curl chromium
 debs:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
