@@ -171,6 +171,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       monoNow: () => performance.now() / 1000,
       pollSeconds: c.opennds.pollInterval,
       flushSeconds: c.opennds.flushInterval,
+      binauthSpool: c.opennds.binauthSpool,
     })
     e.start()
     return e

@@ -42,6 +42,8 @@ export interface OpenNdsConfig {
   pollInterval: number
   /** Seconds between two writes of the counted usage to the database. */
   flushInterval: number
+  /** Where hotspotd's BinAuth script spools the final totals of ended sessions. */
+  binauthSpool: string
 }
 
 export interface PortalConfig {
@@ -124,6 +126,9 @@ export interface Config {
   /** scrypt hash of the `admin` user's password (`hotspotd passwd`); empty: no password, no logins. */
   adminPasswordHash: string
 }
+
+/** Where hotspotd's BinAuth script spools by default (its HOTSPOTD_BINAUTH_SPOOL; RAM on OpenWrt). */
+export const DEFAULT_BINAUTH_SPOOL = '/tmp/hotspotd/binauth'
 
 export const DEFAULT_UBUS_SOCKET = '/var/run/ubus/ubus.sock'
 
@@ -257,6 +262,7 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
       leases: opennds.list('leases', [...LEASE_FILES]),
       pollInterval: opennds.int('poll_interval', 10, 1, 3600),
       flushInterval: opennds.int('flush_interval', 300, 10, 86400),
+      binauthSpool: opennds.str('binauth_spool', DEFAULT_BINAUTH_SPOOL),
     },
     portal: {
       guestInterfaces: portal.list('guest_interface', ['guest']),

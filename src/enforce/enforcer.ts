@@ -31,6 +31,7 @@ import type { ActionContext } from '../actions/spec'
 import type { Store } from '../store/db'
 import type { LiveCount } from '../store/usage'
 import type { Logger } from '../log'
+import { takeSpooled, type SessionTotals } from './binauth'
 
 export interface EnforcerOptions {
   ndsctl: Pick<Ndsctl, 'clients' | 'deauth'>
@@ -45,6 +46,8 @@ export interface EnforcerOptions {
   pollSeconds: number
   /** Seconds between two writes of the counts ({@link DEFAULT_FLUSH_SECONDS}). */
   flushSeconds: number
+  /** The BinAuth spool with the final totals of ended sessions (enforce/binauth); none when left out. */
+  binauthSpool?: string
 }
 
 /** How often the counts are written unless told otherwise: every 5 minutes. */
@@ -84,6 +87,8 @@ export class Enforcer {
   private readonly sessions = new Map<string, Session>()
   /** Sessions that ended, kept until their last counts are flushed. */
   private readonly ended = new Map<string, Session>()
+  /** Final totals from BinAuth of sessions still listed (a deauth under way), until they are gone. */
+  private readonly finals = new Map<string, SessionTotals>()
   /** Counts the store had at start, until the first poll that read openNDS. */
   private restored: Map<string, LiveCount> | undefined
   /** Stored tokens that were not live at the first poll: dropped at the next flush. */
@@ -267,6 +272,8 @@ export class Enforcer {
       emit('hotspot.backend', { event: 'up', backend: 'opennds' })
     }
     this.ndsProblem = undefined
+    // Read after the list, so that a session gone from it has had its deauth event written.
+    if (this.opts.binauthSpool !== undefined) for (const [token, f] of takeSpooled(this.opts.binauthSpool, log)) this.finals.set(token, f)
     const now = this.opts.wallNow()
     const clockSet = clockIsSet(now)
 
@@ -308,11 +315,23 @@ export class Enforcer {
       this.sessions.delete(token)
       this.deauthFailed.delete(token)
       this.ended.set(token, s)
+      this.takeFinal(s)
       gone.push(s)
     }
     if (this.restored !== undefined) {
-      for (const token of this.restored.keys()) if (!seen.has(token)) this.stale.add(token)
+      for (const [token, c] of this.restored) {
+        if (seen.has(token)) continue
+        // Ended while hotspotd was not polling: its final totals, if BinAuth spooled them, still count.
+        const s: Session = { token, voucherId: c.voucherId, mac: c.mac, username: null, downloadKiB: c.downloadKiB, uploadKiB: c.uploadKiB, countedDownKiB: c.downloadKiB, countedUpKiB: c.uploadKiB }
+        if (this.takeFinal(s)) this.ended.set(token, s)
+        else this.stale.add(token)
+      }
       this.restored = undefined
+    }
+    for (const [token, f] of this.finals) {
+      if (this.sessions.has(token) || this.dropped.has(token)) continue
+      this.finals.delete(token)
+      log.debug(`enforce: BinAuth totals of a session hotspotd did not count (${f.reason}, ${f.mac}, ${f.custom === '' ? 'no custom' : f.custom})`)
     }
 
     // Judge: one query for every voucher concerned, usage from memory.
@@ -337,6 +356,19 @@ export class Enforcer {
 
     // Ended sessions (gone or deauthed now, or kept by a failed flush) are written at once.
     if (this.ended.size > 0 || this.stale.size > 0 || this.opts.monoNow() - this.lastFlush >= this.opts.flushSeconds) this.flush()
+  }
+
+  /**
+   * Takes the BinAuth totals of an ended session, when there are any: they are exact and final,
+   * so they replace the last counters read (never lowering them). True when there were.
+   */
+  private takeFinal (s: Session): boolean {
+    const f = this.finals.get(s.token)
+    if (f === undefined) return false
+    this.finals.delete(s.token)
+    s.downloadKiB = Math.max(s.downloadKiB, f.downloadBytes / 1024)
+    s.uploadKiB = Math.max(s.uploadKiB, f.uploadBytes / 1024)
+    return true
   }
 
   /** Ends one session. A failure is logged once per session; the next poll tries again. */

@@ -27,7 +27,7 @@ const DEFAULTS = {
   logLevel: 'info',
   api: { enabled: false, post: true, get: false, key: '', port: 8080, interfaces: ['lan', 'mgmt'] },
   ubus: { socket: '/var/run/ubus/ubus.sock', jsonrpc: 'auto' },
-  opennds: { ndsctl: '/usr/bin/ndsctl', leases: ['/tmp/dhcp.leases', '/var/lib/misc/dnsmasq.leases', '/var/db/dnsmasq.leases'], pollInterval: 10, flushInterval: 300 },
+  opennds: { ndsctl: '/usr/bin/ndsctl', leases: ['/tmp/dhcp.leases', '/var/lib/misc/dnsmasq.leases', '/var/db/dnsmasq.leases'], pollInterval: 10, flushInterval: 300, binauthSpool: '/tmp/hotspotd/binauth' },
   portal: {
     guestInterfaces: ['guest'], enabled: true, port: 2080, path: '/portal/', gatewayPort: 2050,
     methods: { voucher: true, email: false, mobile: false, facebook: false, free: false }, maxDevices: 1, sessionMinutes: 1440, guestMinutes: 60, landing: '',
@@ -75,6 +75,7 @@ config opennds 'opennds'
 	list leases '/run/leases'
 	option poll_interval '5'
 	option flush_interval '60'
+	option binauth_spool '/run/h/binauth'
 config portal 'portal'
 	list guest_interface 'guest'
 	list guest_interface 'iot'
@@ -115,7 +116,7 @@ config facebook 'facebook'
     stateDir: '/srv/h', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
     api: { enabled: true, post: false, get: true, key: 'k', port: 80, interfaces: ['br-lan', 'eth1'] },
     ubus: { socket: '/tmp/u.sock', jsonrpc: 'on' },
-    opennds: { ndsctl: '/opt/ndsctl', leases: ['/run/leases'], pollInterval: 5, flushInterval: 60 },
+    opennds: { ndsctl: '/opt/ndsctl', leases: ['/run/leases'], pollInterval: 5, flushInterval: 60, binauthSpool: '/run/h/binauth' },
     portal: {
       guestInterfaces: ['guest', 'iot'], enabled: false, port: 8888, path: '/', gatewayPort: 2051,
       methods: { voucher: false, email: true, mobile: true, facebook: true, free: true }, maxDevices: 3, sessionMinutes: 60, guestMinutes: 30, landing: 'https://example.com/welcome',

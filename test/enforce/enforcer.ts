@@ -1,4 +1,6 @@
 import t, { type Test } from 'tap'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Enforcer } from '../../src/enforce/enforcer'
 import { NdsctlError } from '../../src/backend/ndsctl'
 import { parseNdsClients, type NdsClient } from '../../src/backend/nds-json'
@@ -82,6 +84,10 @@ interface Rig {
   events: Emitted[]
   /** A voucher valid for a day, started an hour before T0. */
   voucher: (username: string, over?: Partial<NewVoucher & Pick<VoucherRow, 'first_login'>>) => VoucherRow
+  /** The BinAuth spool directory the enforcer reads. */
+  spool: string
+  /** Spools a deauth event as hotspotd's BinAuth script does (bytes). */
+  spoolDeauth: (reason: string, token: string, mac: string, downloadBytes: number, uploadBytes: number, custom: string) => void
 }
 
 const rig = (t: Test, opts: { usage?: (real: UsageStore, store: Store) => UsageStore; pollSeconds?: number } = {}): Rig => {
@@ -90,6 +96,12 @@ const rig = (t: Test, opts: { usage?: (real: UsageStore, store: Store) => UsageS
   const store: Store = opts.usage === undefined ? ctx.store : { ...ctx.store, usage: opts.usage(ctx.store.usage, ctx.store) }
   const nds = new FakeNds()
   const clock = { wall: T0, mono: 5000 }
+  const spool = join(t.testdir(), 'binauth')
+  let spooled = 0
+  const spoolDeauth: Rig['spoolDeauth'] = (reason, token, mac, down, up, custom) => {
+    mkdirSync(spool, { recursive: true })
+    writeFileSync(join(spool, `ev.${token}.${++spooled}`), `${reason} ${mac.toLowerCase()} ${down} ${up} ${T0 - 60} ${T0} ${token} ${encodeURIComponent(custom)}\n`)
+  }
   const make = (): Enforcer => new Enforcer({
     ndsctl: nds,
     store,
@@ -99,6 +111,7 @@ const rig = (t: Test, opts: { usage?: (real: UsageStore, store: Store) => UsageS
     monoNow: () => clock.mono,
     pollSeconds: opts.pollSeconds ?? 10,
     flushSeconds: 300,
+    binauthSpool: spool,
   })
   const voucher: Rig['voucher'] = (username, over = {}) => {
     const { first_login: firstLogin = T0 - 3600, ...fields } = over
@@ -110,7 +123,7 @@ const rig = (t: Test, opts: { usage?: (real: UsageStore, store: Store) => UsageS
     return store.vouchers.byId(v.id) as VoucherRow
   }
   return {
-    store, nds, clock, make, enforcer: make(), lines, events, voucher,
+    store, nds, clock, make, enforcer: make(), lines, events, voucher, spool, spoolDeauth,
     advance: (s) => { clock.wall += s; clock.mono += s },
   }
 }
@@ -623,4 +636,65 @@ t.test('the first poll does not wait for the interval', async (t) => {
   await new Promise<void>((resolve) => { nds.onCall = () => { resolve() }; enforcer.start() })
   t.equal(nds.calls, 1, 'polled at once')
   await enforcer.stop()
+})
+
+t.test("BinAuth's final totals: the bytes after the last poll of a session openNDS ended count, to the byte", async (t) => {
+  const { store, nds, enforcer, advance, voucher, spool, spoolDeauth, events } = rig(t)
+  const alice = voucher('alice', { download_limit: 9 })
+  nds.list = [session(alice.id, 'a1000001', MAC1, 8000, 100)]
+  await enforcer.poll()
+  t.same(events, [], 'under its limit at the last poll')
+  // openNDS' own quota check ends the session between two polls, over the limit.
+  nds.drop('a1000001')
+  spoolDeauth('downquota_deauth', 'a1000001', MAC1, 9240 * KiB + 123, 100 * KiB + 7, `hs-v${alice.id}`)
+  advance(10)
+  await enforcer.poll()
+  t.same(store.usage.of(alice.id), { downloadBytes: 9240 * KiB + 123, uploadBytes: 100 * KiB + 7 }, 'exact totals, written at once')
+  t.same(readdirSync(spool), [], 'the event is taken')
+  t.match(events, [logout('alice', MAC1, 'ended'), voucherEvent('exhausted', 'alice')], 'the voucher is seen exhausted')
+})
+
+t.test('BinAuth totals of a session still listed wait until it is gone, and never lower the count', async (t) => {
+  const { store, nds, enforcer, advance, voucher, spoolDeauth, lines } = rig(t)
+  const alice = voucher('alice')
+  nds.list = [session(alice.id, 'a1000001', MAC1, 500, 50), session(alice.id, 'a2000001', MAC2, 10, 10)]
+  await enforcer.poll()
+  spoolDeauth('idle_deauth', 'a1000001', MAC1, 600 * KiB, 60 * KiB, `hs-v${alice.id}`)
+  spoolDeauth('ndsctl_deauth', 'a2000001', MAC2, 5 * KiB, 5 * KiB, `hs-v${alice.id}`) // lower than what was read
+  advance(10)
+  await enforcer.poll()
+  t.same(store.usage.of(alice.id), bytes(0, 0), 'both still listed: nothing ended')
+  nds.drop('a1000001')
+  nds.drop('a2000001')
+  advance(10)
+  await enforcer.poll()
+  t.same(store.usage.of(alice.id), bytes(610, 70), 'the final totals of the first, the read counters of the second')
+  spoolDeauth('timeout_deauth', 'ffff0001', MAC3, 1, 1, 'voucher=RIG-0001')
+  advance(10)
+  await enforcer.poll()
+  t.same(store.usage.of(alice.id), bytes(610, 70), "another portal's session changes nothing")
+  t.match(lines.at(-1), /^debug: enforce: BinAuth totals of a session hotspotd did not count \(timeout_deauth, 02:77:00:00:00:13, voucher=RIG-0001\)$/)
+  spoolDeauth('client_deauth', 'ffff0002', MAC3, 1, 1, '')
+  advance(10)
+  await enforcer.poll()
+  t.match(lines.at(-1), /\(client_deauth, 02:77:00:00:00:13, no custom\)$/)
+})
+
+t.test('BinAuth totals of a session that ended while hotspotd was down still count', async (t) => {
+  const { store, nds, enforcer, make, advance, voucher, spoolDeauth } = rig(t)
+  const alice = voucher('alice')
+  const bob = voucher('bob')
+  nds.list = [session(alice.id, 'a1000001', MAC1, 300, 30), session(bob.id, 'b1000001', MAC2, 40, 4)]
+  await enforcer.poll()
+  await enforcer.stop()
+  t.same(store.usage.of(alice.id), bytes(300, 30))
+  // Down for a while: both sessions end; BinAuth spooled alice's, bob's event is lost.
+  nds.list = []
+  spoolDeauth('shutdown_deauth', 'a1000001', MAC1, 350 * KiB, 31 * KiB, `hs-v${alice.id}`)
+  advance(600)
+  const again = make()
+  await again.poll()
+  t.same(store.usage.of(alice.id), bytes(350, 31), 'counted from where the last flush left it')
+  t.same(store.usage.of(bob.id), bytes(40, 4), 'without an event, what was flushed stays')
+  t.same(store.usage.live(), [], 'no live rows left')
 })
