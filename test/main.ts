@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
 import { createServer, type Server } from 'node:net'
+import { freePort } from './fixtures/ports'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { firstStartBanner, passwordBanner, runMain, type Daemon, type Proc } from '../src/main'
@@ -495,14 +496,6 @@ t.test('with openNDS, the enforcement loop runs in the daemon: a removed voucher
   t.ok(r.out.includes('info: hotspotd stopped'))
 })
 
-/** A port that is free now (for a second listener). */
-const freePort = async (): Promise<number> => {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const { port } = s.address() as { port: number }
-  await new Promise((resolve) => s.close(resolve))
-  return port
-}
 
 t.test('the guest portal: on the guest interfaces, a voucher sign-in authorizes through ndsctl', async (t) => {
   const dir = t.testdir({})

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { RequestListener } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
+import { freePort } from '../fixtures/ports'
 import { formatAddress, ListenError, Listeners } from '../../src/http/server'
 
 const HOST = '127.0.0.1'
@@ -26,15 +27,6 @@ const refused = async (port: number): Promise<string | undefined> => {
   } catch (err) {
     return ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code
   }
-}
-
-/** A port that was free a moment ago (a net server opened on port 0, then closed). */
-const freePort = async (): Promise<number> => {
-  const s = createNetServer()
-  await new Promise<void>((resolve) => s.listen(0, HOST, resolve))
-  const { port } = s.address() as AddressInfo
-  await new Promise<void>((resolve) => s.close(() => { resolve() }))
-  return port
 }
 
 /** A plain TCP server holding a port, so that binding it again fails. */

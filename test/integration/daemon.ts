@@ -2,11 +2,10 @@
 // "API Usage Examples" in GET and POST form, a real SIGHUP, SIGTERM, and kill -9 followed by
 // a restart that keeps every acknowledged voucher.
 import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-
-const BUNDLE = resolve('dist/hotspotd.js')
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { BUNDLE, bundleProblem, runBundle, waitForLine, type BundleProcess } from '../fixtures/bundle'
 const KEY = 'your-api-key-0123456789abcdef012'
 
 const config = (o: { get?: string } = {}): string => `
@@ -19,32 +18,18 @@ config api 'api'
 	option key '${KEY}'
 `
 
-interface Proc { child: ChildProcess; lines: string[]; base: string; exited: Promise<number | null> }
-
-const waitFor = (lines: string[], child: ChildProcess, re: RegExp): Promise<string> => new Promise((resolve, reject) => {
-  const check = (): void => {
-    const hit = lines.find((l) => re.test(l))
-    if (hit !== undefined) { clearInterval(timer); resolve(hit) }
-  }
-  const timer = setInterval(check, 20)
-  child.once('exit', () => { clearInterval(timer); check(); reject(new Error(`exited before ${re}: ${lines.join('\n')}`)) })
-})
+interface Proc extends BundleProcess { base: string }
 
 const start = async (t: Test, dir: string): Promise<Proc> => {
-  const child = spawn(process.execPath, [BUNDLE, '--config', join(dir, 'config'), '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const lines: string[] = []
-  const collect = (chunk: Buffer): void => { lines.push(...chunk.toString().split('\n').filter(Boolean)) }
-  child.stdout?.on('data', collect)
-  child.stderr?.on('data', collect)
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code) }))
-  t.teardown(() => { child.kill('SIGKILL') })
-  const started = await waitFor(lines, child, /started: .* on 127\.0\.0\.1:\d+/)
-  const port = /127\.0\.0\.1:(\d+)/.exec(started)?.[1] as string
-  return { child, lines, base: `http://127.0.0.1:${port}/api/`, exited }
+  const p = await runBundle(t, ['--config', join(dir, 'config'), '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'])
+  const port = /started: .* on 127\.0\.0\.1:(\d+)/.exec(p.started)?.[1]
+  if (port === undefined) throw new Error(`not listening on 127.0.0.1: ${p.started}`)
+  return { ...p, base: `http://127.0.0.1:${port}/api/` }
 }
 
 t.before(() => {
-  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run make build (make test does)`)
+  const missing = bundleProblem()
+  if (missing !== null) throw new Error(missing)
 })
 
 t.test('the seed\'s examples, GET and POST, against the bundle', async (t) => {
@@ -77,7 +62,7 @@ t.test('SIGHUP applies the config; SIGTERM exits 0', async (t) => {
   t.equal((await fetch(`${d.base}?api-key=${KEY}&action=get_logins`)).status, 200)
   writeFileSync(join(dir, 'config'), config({ get: '0' }))
   d.child.kill('SIGHUP')
-  await waitFor(d.lines, d.child, /reloaded .*GET off/)
+  await waitForLine(d, /reloaded .*GET off/)
   const res = await fetch(`${d.base}?api-key=${KEY}&action=get_logins`)
   t.equal(res.status, 405)
   t.same(await res.json(), { message: 'API Key not set or method not allowed', error: true })

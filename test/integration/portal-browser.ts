@@ -7,14 +7,13 @@
 // portal's origin, the console stays clean (no CSP violation), nothing scrolls sideways, and
 // every tap target is at least 44 CSS px tall.
 import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { bundleProblem, runBundle, until } from '../fixtures/bundle'
 import { fakeNdsctl, fixture, type Fake } from '../fixtures/fake-ndsctl'
+import { freePort } from '../fixtures/ports'
 
-const BUNDLE = resolve('dist/hotspotd.js')
 const CHROMIUM = '/usr/bin/chromium'
 const KEY = 'browser-api-key-0123456789abcdef'
 /** The flags Debian's Chromium needs here: no sandbox (root, containers), no GPU, and no traffic of its own. */
@@ -101,22 +100,6 @@ case "$1" in
     fi
     echo "Failed to authenticate client $said."; exit 1 ;;
 esac`
-
-const freePort = async (): Promise<number> => {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const { port } = s.address() as { port: number }
-  await new Promise((resolve) => s.close(resolve))
-  return port
-}
-
-const until = async (what: () => boolean, ms: number, why: () => string): Promise<void> => {
-  const end = Date.now() + ms
-  while (!what()) {
-    if (Date.now() > end) throw new Error(why())
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 /**
  * The little of the DOM that the functions run in the page use, typed here because the project's
@@ -220,7 +203,8 @@ const WRONG = 'The username or passcode is not right. Please check your voucher 
 const HINT = /^Your voucher is tied to this device\. /
 
 t.test('the voucher sign-in in headless Chromium on a phone, with and without JavaScript', { skip: problem ?? false }, async (t) => {
-  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run make build (make test does)`)
+  const missing = bundleProblem()
+  if (missing !== null) throw new Error(missing)
   const { chromium } = loaded as Playwright
   const fake: Fake = fakeNdsctl(t, [], OPENNDS)
   const dir = dirname(fake.path)
@@ -244,16 +228,7 @@ config portal 'portal'
 	option path '/portal/'
 `)
 
-  const lines: string[] = []
-  const daemon: ChildProcess = spawn(process.execPath, [BUNDLE, '--config', cfg, '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise<number | null>((resolve) => daemon.once('exit', (code) => { resolve(code) }))
-  const collect = (chunk: Buffer): void => { lines.push(...chunk.toString().split('\n').filter(Boolean)) }
-  daemon.stdout?.on('data', collect)
-  daemon.stderr?.on('data', collect)
-  t.teardown(() => { daemon.kill('SIGKILL') })
-  await until(() => lines.some((l) => l.includes(' started: ')) || daemon.exitCode !== null, 15_000, () => `the daemon did not start:\n${lines.join('\n')}`)
-  const started = lines.find((l) => l.includes(' started: '))
-  if (started === undefined) throw new Error(`the daemon did not start:\n${lines.join('\n')}`)
+  const { child: daemon, lines, started, exited } = await runBundle(t, ['--config', cfg, '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'])
   t.match(started, new RegExp(`; backend opennds; .*; portal on 127\\.0\\.0\\.1:${port}$`), 'the portal listens on lo')
   const apiUrl = `http://127.0.0.1:${/ on 127\.0\.0\.1:(\d+)/.exec(started)?.[1] as string}/api/`
   const api = async (params: Record<string, string>): Promise<Record<string, unknown>> =>

@@ -4,27 +4,18 @@
 // with its bytes, keeps them counted across a kill -9 of the daemon, and is cut off once its
 // voucher's download limit is reached.
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { bundleProblem, runBundle, until, type BundleProcess } from '../fixtures/bundle'
 import { ndsRigProblem, startNdsRig, type NdsRig } from '../fixtures/nds-rig'
 
-const BUNDLE = resolve('dist/hotspotd.js')
 const KEY = 'e2e-api-key-0123456789abcdef0123'
 const FASKEY = 'e2efaskey2080'
 // One openNDS rig runs at a time on a machine (see nds-rig), so this file may first wait for
 // another's; tap's default 30 s per file is too short for that.
 t.setTimeout(240_000)
 
-const problem = ndsRigProblem() ?? (existsSync(BUNDLE) ? null : `${BUNDLE} is missing: run make build (make test does)`)
-
-const until = async (what: () => boolean, ms: number, why: () => string): Promise<void> => {
-  const end = Date.now() + ms
-  while (!what()) {
-    if (Date.now() > end) throw new Error(why())
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
+const problem = ndsRigProblem() ?? bundleProblem()
 
 t.test('a guest signs in with a voucher at hotspotd\'s portal and is cut off at its limit', { skip: problem ?? false }, async (t) => {
   // openNDS also enforces the quota hotspotd hands it, but only every checkinterval; it is set
@@ -53,25 +44,14 @@ config portal 'portal'
 	option port '2080'
 	option path '/portal/'
 `)
-  const lines: string[] = []
-  let daemon: ChildProcess | undefined
-  let apiPort = ''
-  t.teardown(() => { daemon?.kill('SIGKILL') })
   /** Starts the built daemon in the router's namespace, as procd would run it there. */
-  const start = async (): Promise<string> => {
-    lines.length = 0
-    daemon = spawn('ip', ['netns', 'exec', rig.routerNs, process.execPath, BUNDLE, '--config', cfg, '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const collect = (chunk: Buffer): void => { lines.push(...chunk.toString().split('\n').filter(Boolean)) }
-    daemon.stdout?.on('data', collect)
-    daemon.stderr?.on('data', collect)
-    await until(() => lines.some((l) => l.includes(' started: ')), 15_000, () => `the daemon did not start:\n${lines.join('\n')}`)
-    const started = lines.find((l) => l.includes(' started: ')) as string
-    apiPort = /127\.0\.0\.1:(\d+)/.exec(started)?.[1] as string
-    return started
-  }
-  t.match(await start(), /portal on 10\.77\.0\.1:2080/, 'the portal listens on the guest address')
+  const start = async (): Promise<BundleProcess> =>
+    await runBundle(t, ['--config', cfg, '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'], ['ip', 'netns', 'exec', rig.routerNs])
+  let daemon = await start()
+  t.match(daemon.started, /portal on 10\.77\.0\.1:2080/, 'the portal listens on the guest address')
+  const apiPort = (): string => /127\.0\.0\.1:(\d+)/.exec(daemon.started)?.[1] as string
   const api = (params: Record<string, string>): Record<string, unknown> =>
-    JSON.parse(rig.inRouter(['curl', '-s', '-d', new URLSearchParams({ 'api-key': KEY, ...params }).toString(), `http://127.0.0.1:${apiPort}/api/`])) as Record<string, unknown>
+    JSON.parse(rig.inRouter(['curl', '-s', '-d', new URLSearchParams({ 'api-key': KEY, ...params }).toString(), `http://127.0.0.1:${apiPort()}/api/`])) as Record<string, unknown>
   t.match(api({ action: 'create_voucher', username: 'room42', passcode: 'pass4242', download_limit: '2' }), { message: 'User added successfully' })
 
   // The guest opens a web page: openNDS redirects to the portal (level 1: fas=...), which shows the sign-in page.
@@ -96,22 +76,21 @@ config portal 'portal'
   t.ok(Number(guests[0]?.['bytes-out']) >= 1_000_000, `and counts the bytes sent to the guest (${guests[0]?.['bytes-out']})`)
 
   // The daemon is killed mid-session and started again: the guest's bytes so far still count.
-  const killed = daemon as ChildProcess
-  killed.kill('SIGKILL')
-  await new Promise((resolve) => killed.once('exit', resolve))
-  await start()
+  daemon.child.kill('SIGKILL')
+  await daemon.exited
+  daemon = await start()
   t.equal(rig.inGuest(c1, ['curl', '-s', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', 'http://10.77.9.2/bytes/1000']).stdout, '200', 'openNDS kept the guest through the restart')
 
   // 2 MB in all: the next megabytes go over the voucher's limit, and the loop cuts the guest off.
   // (Downloads go on until then, so one slow or cut download on a busy machine changes nothing.)
-  const cutOff = (): boolean => lines.some((l) => /enforce: voucher room42 on .*: session ended \(download_exhausted\)/.test(l))
+  const cutOff = (): boolean => daemon.lines.some((l) => /enforce: voucher room42 on .*: session ended \(download_exhausted\)/.test(l))
   rig.inGuest(c1, ['curl', '-s', '-m', '10', '-o', '/dev/null', 'http://10.77.9.2/bytes/1500000'])
   const downloadingUntilCutOff = (): boolean => {
     if (cutOff()) return true
     rig.inGuest(c1, ['curl', '-s', '-m', '5', '-o', '/dev/null', 'http://10.77.9.2/bytes/300000'])
     return false
   }
-  await until(downloadingUntilCutOff, 30_000, () => `not cut off:\n${lines.join('\n')}`)
+  await until(downloadingUntilCutOff, 30_000, () => `not cut off:\n${daemon.lines.join('\n')}`, 200)
   t.match(rig.inGuest(c1, ['curl', '-s', '-m', '10', '-o', '/dev/null', '-w', '%{http_code}', 'http://10.77.9.2/bytes/1000']).stdout, /^30[27]$/, 'held at the portal again')
   const again = rig.inGuest(c1, ['curl', '-s', '-L', '-m', '10', '-o', page, '-w', '%{http_code}', 'http://10.77.9.2/news'])
   t.equal(again.stdout, '200')
@@ -121,6 +100,6 @@ config portal 'portal'
   const logins = (api({ action: 'get_logins' }).users as Array<{ result: string }>).map((l) => l.result)
   t.same(logins, ['wrong_credentials', 'success', 'download_exhausted'], 'every attempt is in the login log, with its reason')
 
-  daemon?.kill('SIGTERM')
-  await until(() => lines.includes('info: hotspotd stopped'), 10_000, () => lines.join('\n'))
+  daemon.child.kill('SIGTERM')
+  await until(() => daemon.lines.includes('info: hotspotd stopped'), 10_000, () => daemon.lines.join('\n'), 200)
 })

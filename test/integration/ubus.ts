@@ -2,15 +2,15 @@
 // password, then the seed's session flow (../shared/seeds/004) against the built-in /ubus:
 // login reply shape, a call to hotspot with the session, the null session refused, expiry.
 import t from 'tap'
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-
-const BUNDLE = resolve('dist/hotspotd.js')
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { BUNDLE, bundleProblem, runBundle } from '../fixtures/bundle'
 const NULL_SID = '0'.repeat(32)
 
 t.before(() => {
-  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run make build (make test does)`)
+  const missing = bundleProblem()
+  if (missing !== null) throw new Error(missing)
 })
 
 t.test('passwd, then the seed\'s login flow on the built-in /ubus', async (t) => {
@@ -21,17 +21,7 @@ t.test('passwd, then the seed\'s login flow on the built-in /ubus', async (t) =>
   t.equal(passwd.status, 0, passwd.stderr)
   t.match(readFileSync(cfg, 'utf8'), /option password_hash '\$scrypt\$ln=14,r=8,p=1\$/)
 
-  const child = spawn(process.execPath, [BUNDLE, '--config', cfg, '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  t.teardown(() => { child.kill('SIGKILL') })
-  const started = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const line = out.split('\n').find((l) => l.includes(' started: '))
-      if (line !== undefined) resolve(line)
-    })
-    child.once('exit', () => { reject(new Error(out)) })
-  })
+  const { started } = await runBundle(t, ['--config', cfg, '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'])
   t.match(started, /built-in \/ubus on/, 'no ubusd socket: the built-in /ubus serves')
   const url = `http://127.0.0.1:${/127\.0\.0\.1:(\d+)/.exec(started)?.[1] as string}/ubus`
   const call = async (id: number, params: unknown[]): Promise<Record<string, unknown>> =>
