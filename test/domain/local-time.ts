@@ -1,5 +1,6 @@
 import t from 'tap'
-import { epoch, formatLocal, parseLocal } from '../../src/domain/local-time'
+import { currentZone, epoch, formatLocal, parseLocal, useZone } from '../../src/domain/local-time'
+import { parsePosixTz, platformZone, type Zone } from '../../src/domain/tz'
 
 // Local time is the router's: these tests pin a zone with DST to exercise the rules.
 process.env.TZ = 'Europe/Berlin'
@@ -43,4 +44,122 @@ t.test('a time skipped by the spring DST change resolves instead of failing', as
 
 t.test('epoch is whole seconds', async (t) => {
   t.equal(epoch(new Date(1_700_000_000_999)), 1_700_000_000)
+})
+
+// POSIX TZ rules, as OpenWrt keeps them in /etc/TZ: Node cannot apply them, so a zone that
+// does is put in place. Node's own local time is set to UTC meanwhile, so that only the rule
+// can move a time.
+
+const BERLIN = 'CET-1CEST,M3.5.0,M10.5.0/3'
+const AUCKLAND = 'NZST-12NZDT,M9.5.0,M4.1.0/3'
+
+/** Epoch seconds of a UTC date and time (month 1..12). */
+const utc = (year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number =>
+  Date.UTC(year, month - 1, day, hour, minute, second) / 1000
+
+const parseRule = (rule: string): Zone => {
+  const zone = parsePosixTz(rule)
+  if (zone === null) throw new Error(`${rule} did not parse`)
+  return zone
+}
+
+/** Runs `fn` with the zone of a POSIX rule as the current zone, then puts Node's back. */
+const inRuleZone = (rule: string, fn: () => void): void => {
+  process.env.TZ = 'UTC'
+  useZone(parseRule(rule))
+  try {
+    fn()
+  } finally {
+    useZone(platformZone)
+    process.env.TZ = 'Europe/Berlin'
+  }
+}
+
+t.test('the current zone is Node\'s until another is put in its place', async (t) => {
+  t.equal(currentZone(), platformZone, 'at first')
+  inRuleZone(BERLIN, () => t.equal(currentZone().name, BERLIN, 'while a rule is in use'))
+  t.equal(currentZone(), platformZone, 'once it is put back')
+})
+
+t.test('parses and formats in the zone of a POSIX rule', async (t) => {
+  inRuleZone(BERLIN, () => {
+    t.equal(parseLocal('2025-01-17 10:00:00'), utc(2025, 1, 17, 9), 'UTC+1 in January')
+    t.equal(parseLocal('2025-07-01 00:00:00'), utc(2025, 6, 30, 22), 'UTC+2 in July')
+    t.equal(formatLocal(utc(2025, 1, 17, 9)), '2025-01-17 10:00:00')
+    t.equal(formatLocal(utc(2025, 6, 30, 22)), '2025-07-01 00:00:00')
+    t.equal(formatLocal(null), null)
+    t.equal(parseLocal('2025-02-29 00:00:00'), null, 'still refuses a day that does not exist')
+  })
+  inRuleZone('<+0530>-5:30', () => {
+    t.equal(parseLocal('2025-01-17 10:00:00'), utc(2025, 1, 17, 4, 30))
+    t.equal(formatLocal(utc(2025, 1, 17, 4, 30)), '2025-01-17 10:00:00')
+  })
+  inRuleZone('<-03>3', () => {
+    t.equal(parseLocal('1970-01-01 00:00:00'), 3 * 3600, 'the first day allowed')
+    t.equal(formatLocal(0), '1969-12-31 21:00:00')
+  })
+})
+
+t.test('a time skipped when the clock goes forward moves forward past the gap', async (t) => {
+  inRuleZone(BERLIN, () => {
+    const s = parseLocal('2025-03-30 02:30:00')
+    t.equal(s, utc(2025, 3, 30, 1, 30))
+    t.equal(formatLocal(s), '2025-03-30 03:30:00')
+    t.equal(parseLocal('2025-03-30 01:59:59'), utc(2025, 3, 30, 0, 59, 59), 'the last second before it')
+    t.equal(parseLocal('2025-03-30 03:00:00'), utc(2025, 3, 30, 1), 'the first second after it')
+  })
+  inRuleZone(AUCKLAND, () => {
+    t.equal(formatLocal(parseLocal('2025-09-28 02:30:00')), '2025-09-28 03:30:00', 'in the south too')
+  })
+})
+
+t.test('a time that comes twice when the clock goes back is the earlier one', async (t) => {
+  inRuleZone(BERLIN, () => {
+    t.equal(parseLocal('2025-10-26 02:30:00'), utc(2025, 10, 26, 0, 30), 'still on summer time')
+    t.equal(formatLocal(utc(2025, 10, 26, 0, 30)), '2025-10-26 02:30:00', 'the first time')
+    t.equal(formatLocal(utc(2025, 10, 26, 1, 30)), '2025-10-26 02:30:00', 'the second time')
+    t.equal(parseLocal('2025-10-26 03:00:00'), utc(2025, 10, 26, 2), 'once both are past')
+  })
+  inRuleZone(AUCKLAND, () => {
+    t.equal(parseLocal('2025-04-06 02:30:00'), utc(2025, 4, 5, 13, 30), 'in the south too')
+  })
+})
+
+t.test('DST all year is DST over New Year too', async (t) => {
+  inRuleZone('EST5EDT,0/0,J365/25', () => {
+    t.equal(parseLocal('2025-01-01 00:30:00'), utc(2025, 1, 1, 4, 30))
+    t.equal(formatLocal(utc(2025, 1, 1, 4, 30)), '2025-01-01 00:30:00')
+    t.equal(formatLocal(utc(2025, 7, 1, 4)), '2025-07-01 00:00:00')
+  })
+})
+
+/**
+ * Wall-clock times every 15 minutes of 2025, and instants every 15 minutes, where a POSIX rule
+ * reads or shows a time differently from Node's Date and Intl with the IANA zone the rule
+ * stands for. Date reads "YYYY-MM-DDTHH:MM:SS" as local time; Swedish writes the seed's format.
+ */
+const differencesFromNode = (rule: string, tz: string): string[] => {
+  const steps = Array.from({ length: 365 * 96 }, (_, i) => utc(2025, 1, 1) + i * 900)
+  const texts = steps.map((s) => new Date(s * 1000).toISOString().slice(0, 19).replace('T', ' '))
+  process.env.TZ = tz
+  const nodeParsed = texts.map((text) => new Date(text.replace(' ', 'T')).getTime() / 1000)
+  const shown = new Intl.DateTimeFormat('sv-SE', { timeZone: tz, dateStyle: 'short', timeStyle: 'medium' })
+  const nodeShown = steps.map((s) => shown.format(new Date(s * 1000)))
+  const differences: string[] = []
+  inRuleZone(rule, () => {
+    texts.forEach((text, i) => {
+      if (parseLocal(text) !== nodeParsed[i]) differences.push(`reads ${text} as ${parseLocal(text)}`)
+    })
+    steps.forEach((s, i) => {
+      if (formatLocal(s) !== nodeShown[i]) differences.push(`shows ${s} as ${formatLocal(s)}`)
+    })
+  })
+  return differences
+}
+
+t.test('reads and shows every time as Node does with the zone\'s tz database entry', async (t) => {
+  t.same(differencesFromNode(BERLIN, 'Europe/Berlin'), [], 'Berlin')
+  t.same(differencesFromNode(AUCKLAND, 'Pacific/Auckland'), [], 'Auckland')
+  t.same(differencesFromNode('EST5EDT', 'America/New_York'), [], 'New York')
+  t.same(differencesFromNode('<+1245>-12:45<+1345>,M9.5.0/2:45,M4.1.0/3:45', 'Pacific/Chatham'), [], 'Chatham')
 })
