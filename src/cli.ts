@@ -1,7 +1,7 @@
 /**
  * @module cli
  * The daemon's command line, kept stable for the init script and other tooling:
- * `hotspotd [passwd] --config FILE --state-dir DIR [--listen HOST:PORT]... [--ubus-socket PATH]
+ * `hotspotd [passwd|secrets] --config FILE --state-dir DIR [--listen HOST:PORT]... [--ubus-socket PATH]
  * [--help] [--version]`.
  */
 import { parseArgs } from 'node:util'
@@ -9,9 +9,16 @@ import { DEFAULT_CONFIG_PATH } from './config/config'
 
 export interface ListenAddress { host: string; port: number }
 
+export type Command = 'run' | 'passwd' | 'secrets'
+
+const COMMANDS: readonly string[] = ['passwd', 'secrets']
+
 export interface CliOptions {
-  /** `run` (the daemon) or `passwd` (set the admin password and exit). */
-  command: 'run' | 'passwd'
+  /**
+   * `run` (the daemon), `passwd` (set the admin password and exit) or `secrets` (generate the
+   * API key and admin password where none is set yet, as the package's uci-defaults does).
+   */
+  command: Command
   config: string
   /** Overrides hotspotd.main.state_dir when given. */
   stateDir?: string
@@ -25,10 +32,13 @@ export interface CliOptions {
 
 export const USAGE = `usage: hotspotd [--config FILE] [--state-dir DIR] [--listen HOST:PORT]... [--ubus-socket PATH]
        hotspotd passwd [--config FILE]
+       hotspotd secrets [--config FILE]
        hotspotd --help | --version
 
   passwd              set the admin password (asked twice on a terminal, else the first
                       line of standard input) and save its scrypt hash in the config
+  secrets             generate a random API key and admin password where none is set
+                      yet (never replacing one); run once by the package at install
   --config FILE       UCI configuration file (default ${DEFAULT_CONFIG_PATH})
   --state-dir DIR     directory holding the database (default: hotspotd.main.state_dir)
   --listen HOST:PORT  address for the API; repeatable; replaces the api interfaces and port
@@ -71,11 +81,12 @@ export const parseCli = (argv: string[]): CliOptions => {
     throw new UsageError((err as Error).message)
   }
   const [command, ...rest] = positionals
-  if ((command !== undefined && command !== 'passwd') || rest.length > 0) {
-    throw new UsageError(`unexpected argument '${command === 'passwd' ? rest[0] as string : command as string}'`)
+  const known = command !== undefined && COMMANDS.includes(command)
+  if ((command !== undefined && !known) || rest.length > 0) {
+    throw new UsageError(`unexpected argument '${known ? rest[0] as string : command as string}'`)
   }
   return {
-    command: command === 'passwd' ? 'passwd' : 'run',
+    command: known ? command as Command : 'run',
     config: values.config ?? DEFAULT_CONFIG_PATH,
     stateDir: values['state-dir'],
     listen: values.listen?.map(parseListen),

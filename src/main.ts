@@ -5,7 +5,7 @@
  * (HTTP /api/, the `hotspot` object on ubus, the built-in JSON-RPC /ubus where no ubusd runs),
  * and applies a new configuration on SIGHUP without a restart.
  */
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import { actions, apiActions } from './actions/index'
 import type { ActionContext, AdminControl } from './actions/spec'
@@ -13,13 +13,15 @@ import { createBackend, type BackendDeps } from './backend/index'
 import { createNoneBackend } from './backend/none'
 import { Ndsctl } from './backend/ndsctl'
 import { Enforcer } from './enforce/enforcer'
-import { epoch } from './domain/local-time'
+import { currentZone, epoch, useZone } from './domain/local-time'
+import { platformZone, zoneFor } from './domain/tz'
 import { parseCli, USAGE, UsageError, type CliOptions, type ListenAddress } from './cli'
 import { type Config, loadConfig, saveAdminPasswordHash, saveNewApiKey, updateUci } from './config/config'
 import { hashPassword, randomPassword } from './config/password'
 import { setOption, type UciPackage } from './config/uci'
 import { createLogger, type Logger } from './log'
 import { runPasswd, type PasswdInput } from './passwd'
+import { runSecrets } from './secrets'
 import { openStore, type Store } from './store/db'
 import { readNetworkConfig, resolveListenLive, type InterfaceStatus, type InterfaceTable } from './http/listen-addresses'
 import { createRequestListener } from './http/routes'
@@ -45,6 +47,12 @@ export interface DaemonIo {
   /** OpenWrt's /etc/config/network, where there is one. */
   network: () => UciPackage | undefined
   now: () => Date
+  /**
+   * The router's time zone: TZ from the environment, else OpenWrt's /etc/TZ (a POSIX rule such
+   * as `CET-1CEST,M3.5.0,M10.5.0/3`, which Node ignores); undefined leaves it to Node.
+   * Read at start and at each reload.
+   */
+  timezone?: () => string | undefined
 }
 
 export interface Daemon {
@@ -111,6 +119,13 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
   const first = withKey(opts.config, loadConfig(opts.config))
   let config = first.config
   const log = createLogger(io.out, () => config.logLevel)
+  const applyZone = (): void => {
+    const before = currentZone().name
+    useZone(zoneFor(io.timezone?.()))
+    const zone = currentZone()
+    if (zone.name !== before && zone !== platformZone) log.info(`local time: the rule ${zone.name}`)
+  }
+  applyZone()
   const store = openState(opts.stateDir ?? config.stateDir, log)
   const startedAt = io.now()
   const socketOf = (c: Config): string => opts.ubusSocket ?? c.ubus.socket
@@ -287,6 +302,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
   }
 
   async function reloadOnce (): Promise<void> {
+    applyZone()
     let next
     try {
       next = withKey(opts.config, loadConfig(opts.config))
@@ -348,6 +364,15 @@ export interface Proc {
   io: DaemonIo
 }
 
+/** The first line of a small text file, or undefined when it cannot be read. */
+export const readTextFile = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8').split('\n')[0]
+  } catch {
+    return undefined
+  }
+}
+
 /** Runs hotspotd as a command: exit 2 for a bad command line, 1 when it cannot start. */
 export const runMain = async (proc: Proc): Promise<Daemon | undefined> => {
   let opts: CliOptions
@@ -373,7 +398,31 @@ export const runMain = async (proc: Proc): Promise<Daemon | undefined> => {
     }
     return undefined
   }
-  let daemon: Daemon
+  if (opts.command === 'secrets') {
+    try {
+      await runSecrets(opts.config, { write: proc.stdout, isTTY: proc.io.isTTY })
+      proc.exit(0)
+    } catch (err) {
+      proc.stderr(`hotspotd secrets: ${(err as Error).message}\n`)
+      proc.exit(1)
+    }
+    return undefined
+  }
+  // Signals are taken before the daemon is up: procd may send a reload (SIGHUP) while Node is
+  // still starting, and a signal without a handler would kill the process. One that arrives
+  // early is acted on once the start has finished.
+  let daemon: Daemon | undefined
+  let early: 'reload' | 'stop' | undefined
+  const stop = (): void => {
+    if (daemon === undefined) early = 'stop'
+    else void daemon.close().then(() => { proc.exit(0) })
+  }
+  proc.onSignal('SIGHUP', () => {
+    if (daemon !== undefined) void daemon.reload()
+    else if (early === undefined) early = 'reload'
+  })
+  proc.onSignal('SIGTERM', stop)
+  proc.onSignal('SIGINT', stop)
   try {
     daemon = await startDaemon(opts, proc.io)
   } catch (err) {
@@ -381,10 +430,8 @@ export const runMain = async (proc: Proc): Promise<Daemon | undefined> => {
     proc.exit(1)
     return undefined
   }
-  proc.onSignal('SIGHUP', () => { void daemon.reload() })
-  const stop = (): void => { void daemon.close().then(() => { proc.exit(0) }) }
-  proc.onSignal('SIGTERM', stop)
-  proc.onSignal('SIGINT', stop)
+  if (early === 'stop') stop()
+  else if (early === 'reload') void daemon.reload()
   return daemon
 }
 
@@ -403,6 +450,7 @@ if (require.main === module) {
       interfaces: networkInterfaces,
       network: () => readNetworkConfig(),
       now: () => new Date(),
+      timezone: () => process.env.TZ ?? readTextFile('/etc/TZ'),
     },
   })
 }

@@ -14,6 +14,7 @@ t.test('every option', async (t) => {
 t.test('passwd is a command, before or after the options', async (t) => {
   t.match(parseCli(['passwd']), { command: 'passwd', config: '/etc/config/hotspotd' })
   t.match(parseCli(['--config', '/tmp/c', 'passwd']), { command: 'passwd', config: '/tmp/c' })
+  t.match(parseCli(['secrets', '--config', '/tmp/c']), { command: 'secrets', config: '/tmp/c' })
 })
 
 const listens: Array<[string, { host: string; port: number } | null]> = [
@@ -36,9 +37,10 @@ t.test('unknown options and stray arguments are usage errors', async (t) => {
   t.throws(() => parseCli(['--bogus']), { code: 'USAGE', message: /Unknown option '--bogus'/ })
   t.throws(() => parseCli(['extra']), { code: 'USAGE', message: "unexpected argument 'extra'" })
   t.throws(() => parseCli(['passwd', 'admin']), { code: 'USAGE', message: "unexpected argument 'admin'" })
+  t.throws(() => parseCli(['secrets', 'passwd']), { code: 'USAGE', message: "unexpected argument 'passwd'" })
   t.throws(() => parseCli(['--config']), { code: 'USAGE', message: /argument missing/ })
 })
 
 t.test('the usage text names every option', async (t) => {
-  for (const o of ['passwd', '--config FILE', '--state-dir DIR', '--listen HOST:PORT', '--ubus-socket PATH', '--help', '--version']) t.match(USAGE, o)
+  for (const o of ['passwd', 'secrets', '--config FILE', '--state-dir DIR', '--listen HOST:PORT', '--ubus-socket PATH', '--help', '--version']) t.match(USAGE, o)
 })

@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:net'
 import { freePort } from './fixtures/ports'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { firstStartBanner, passwordBanner, runMain, type Daemon, type Proc } from '../src/main'
+import { firstStartBanner, passwordBanner, readTextFile, runMain, type Daemon, type Proc } from '../src/main'
+import { currentZone, useZone } from '../src/domain/local-time'
+import { platformZone } from '../src/domain/tz'
 import { loadConfig } from '../src/config/config'
 import { actions } from '../src/actions/index'
 import { PassThrough } from 'node:stream'
@@ -568,4 +570,76 @@ t.test('netifd\'s events for a guest interface move the portal', async (t) => {
   await replay.done
   t.same(replay.mismatches, [])
   await r.daemon?.close()
+})
+
+t.test('signals that arrive while the daemon is starting are acted on once it is up', async (t) => {
+  const dir = t.testdir({ config: uci() })
+  let lines: string[] = []
+  const proc = (fire: Array<'SIGHUP' | 'SIGTERM'>): Promise<Run> => {
+    lines = []
+    const fired = new Set<string>()
+    const signals = new Map<string, () => void>()
+    const exits: number[] = []
+    const p: Proc = {
+      argv: ['--config', join(dir, 'config'), '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'],
+      stdin: process.stdin,
+      stdout: () => {},
+      stderr: () => {},
+      onSignal: (sig, fn) => {
+        signals.set(sig, fn)
+        // every handler is in place before the start begins: fire the wanted ones then
+        if (signals.size === 3) for (const s of fire) { fired.add(s); signals.get(s)?.() }
+      },
+      exit: (code) => { exits.push(code) },
+      io: { out: (line) => { lines.push(line) }, isTTY: false, interfaces: () => ({}), network: () => undefined, now: () => new Date() },
+    }
+    return runMain(p).then((daemon) => ({ daemon, out: lines, err: [], exits, signals, proc: p }))
+  }
+  const hup = await proc(['SIGHUP', 'SIGHUP'])
+  const d = hup.daemon as Daemon
+  await d.reload() // queued behind the early reload
+  t.equal(hup.out.filter((l) => l.startsWith('info: reloaded ')).length, 2, 'two early SIGHUPs make one reload, then ours')
+  await d.close()
+
+  const term = await proc(['SIGTERM', 'SIGHUP'])
+  await until(() => term.exits.length > 0)
+  t.same(term.exits, [0], 'an early SIGTERM stops the daemon as soon as it is up, and a later SIGHUP does not undo it')
+  t.equal(term.out.filter((l) => l.startsWith('info: reloaded ')).length, 0)
+})
+
+t.test('secrets: generates what the config lacks, exit 0; an unreadable config is exit 1', async (t) => {
+  const dir = t.testdir({ config: uci({ key: '', hash: '' }) })
+  const ok = await run(['secrets', '--config', join(dir, 'config')])
+  t.same(ok.exits, [0])
+  t.equal(ok.out.length, 2, 'one line for the key, one for the password')
+  const { config } = loadConfig(join(dir, 'config'))
+  t.match(config.api.key, /^[0-9a-f]{32}$/)
+  t.match(config.adminPasswordHash, /^\$scrypt\$/)
+  const bad = await run(['secrets', '--config', join(dir, 'nope')])
+  t.same(bad.exits, [1])
+  t.match(bad.err.join(''), /^hotspotd secrets: cannot read config .*nope: ENOENT\n$/)
+})
+
+t.test('local time follows the router\'s zone rule (OpenWrt\'s /etc/TZ), re-read at each reload', async (t) => {
+  const dir = t.testdir({ config: uci(), TZ: '<+0530>-5:30\n' })
+  let tz: string | undefined = readTextFile(join(dir, 'TZ'))
+  t.equal(tz, '<+0530>-5:30')
+  t.equal(readTextFile(join(dir, 'missing')), undefined)
+  t.teardown(() => { useZone(platformZone) })
+  const r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'], { timezone: () => tz })
+  const d = r.daemon as Daemon
+  t.ok(r.out.includes('info: local time: the rule <+0530>-5:30'))
+  const key = 'k'.repeat(32)
+  t.match((await api(d, { 'api-key': key, action: 'create_voucher', username: 'tz1', valid_from: '2030-01-01 00:00:00' })).body, { user: { valid_from: '2030-01-01 00:00:00' } })
+  tz = 'UTC0'
+  await d.reload()
+  t.ok(r.out.includes('info: local time: the rule UTC0'))
+  const users = (await api(d, { 'api-key': key, action: 'get_voucher_users' })).body.users as Array<{ valid_from: string }>
+  t.equal(users[0]?.valid_from, '2029-12-31 18:30:00', 'the same instant, shown in the new zone')
+  await d.reload()
+  t.equal(r.out.filter((l) => l.startsWith('info: local time:')).length, 2, 'an unchanged zone is not logged again')
+  tz = undefined
+  await d.reload()
+  t.equal(currentZone(), platformZone, 'no TZ and no /etc/TZ: Node\'s own zone')
+  await d.close()
 })
