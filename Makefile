@@ -16,9 +16,10 @@ deps: node_modules/.package-lock.json
 
 # Debian packages the tests drive for real: openNDS (with the firewall tools it calls) in
 # network namespaces, curl for the guests, and Chromium, in which playwright-core drives the
-# portal's sign-in page. Installed when missing and we are root; without root the tests that
-# need them say so and are skipped.
-DEB_PACKAGES := opennds nftables iptables curl chromium
+# portal's sign-in page; busybox, whose ash is OpenWrt's /bin/sh, for the package's scripts.
+# Installed when missing and we are root; without root the tests that need them say so and are
+# skipped.
+DEB_PACKAGES := opennds nftables iptables curl chromium busybox
 debs:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
