@@ -1,5 +1,7 @@
 // Bundles the daemon into one minified CommonJS file for Node 18 (OpenWrt 23.05 ships 18.20,
-// 24.10 ships 20.x). better-sqlite3 stays external: its native addon sits beside the bundle.
+// 24.10 ships 20.x). The SQLite drivers stay external: better-sqlite3's native addon sits beside
+// the bundle where there is one, and node-sqlite3-wasm's .js loads its .wasm from its own folder
+// (node_modules/node-sqlite3-wasm/ ships beside the bundle).
 import { build } from 'esbuild'
 
 await build({
@@ -11,6 +13,6 @@ await build({
   target: 'node18',
   minify: true,
   legalComments: 'none',
-  external: ['better-sqlite3'],
+  external: ['better-sqlite3', 'node-sqlite3-wasm'],
   logLevel: 'warning',
 })

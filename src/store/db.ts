@@ -4,7 +4,7 @@
  * an integrity check at start. Gives the rest of the daemon the store's tables.
  */
 import { join } from 'node:path'
-import { openDatabase, type Database } from './driver'
+import { openDatabase, type Database, type DriverChoice } from './driver'
 import { MIGRATIONS } from './migrations'
 import { createVouchers, type Vouchers } from './vouchers'
 import { createGuestUsers, type GuestUsers } from './guest-users'
@@ -44,12 +44,22 @@ export const migrate = (db: Database, steps: readonly string[] = MIGRATIONS): nu
   return steps.length - from
 }
 
+/** The log's name for the SQLite underneath, and why it is not better-sqlite3 when 'auto' chose. */
+export const describeDriver = (db: Database): string => {
+  if (db.driver === 'native') return `SQLite ${db.version} via better-sqlite3`
+  const why = db.fallback === undefined ? '' : ` (better-sqlite3 does not load here: ${db.fallback})`
+  return `SQLite ${db.version} via WebAssembly${why}`
+}
+
 /**
- * Opens `<dir>/hotspotd.db`. synchronous=FULL makes every commit durable before the API
- * answers (writes are rare: vouchers, sign-ins, and usage flushed on an interval).
+ * Opens `<dir>/hotspotd.db` with the driver asked for (see {@link openDatabase}). synchronous=FULL
+ * makes every commit durable before the API answers (writes are rare: vouchers, sign-ins, and
+ * usage flushed on an interval).
  */
-export const openStore = (dir: string, log: Logger): Store => {
-  const db = openDatabase(join(dir, DB_FILE))
+export const openStore = (dir: string, log: Logger, driver: DriverChoice = 'auto'): Store => {
+  const db = openDatabase(join(dir, DB_FILE), driver)
+  if (db.staleLock !== undefined) log.warn(`store: removed the stale lock on ${db.path}: ${db.staleLock}`)
+  log.info(`store: ${describeDriver(db)}`)
   try {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
