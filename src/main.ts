@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './log'
 import { runPasswd, type PasswdInput } from './passwd'
 import { runSecrets } from './secrets'
 import { openStore, type Store } from './store/db'
+import type { DriverChoice } from './store/driver'
 import { readNetworkConfig, resolveListenLive, type InterfaceStatus, type InterfaceTable } from './http/listen-addresses'
 import { createRequestListener } from './http/routes'
 import { Listeners } from './http/server'
@@ -97,7 +98,7 @@ const withKey = (file: string, loaded: { config: Config; pkg: UciPackage }): { c
   return { config: { ...loaded.config, api: { ...loaded.config.api, key } }, generated: true }
 }
 
-const openState = (dir: string, log: Logger): Store => {
+const openState = (dir: string, driver: DriverChoice, log: Logger): Store => {
   try {
     mkdirSync(dir, { recursive: true })
     accessSync(dir, constants.W_OK)
@@ -105,7 +106,7 @@ const openState = (dir: string, log: Logger): Store => {
     throw new Error(`state directory ${dir} is not writable: ${errorCode(err)}`)
   }
   try {
-    return openStore(dir, log)
+    return openStore(dir, log, driver)
   } catch (err) {
     throw new Error(`cannot open the database in ${dir}: ${(err as Error).message}`)
   }
@@ -126,7 +127,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     if (zone.name !== before && zone !== platformZone) log.info(`local time: the rule ${zone.name}`)
   }
   applyZone()
-  const store = openState(opts.stateDir ?? config.stateDir, log)
+  const store = openState(opts.stateDir ?? config.stateDir, config.sqlite, log)
   const startedAt = io.now()
   const socketOf = (c: Config): string => opts.ubusSocket ?? c.ubus.socket
   let jsonrpcOn = jsonRpcWanted(config, socketOf(config))
@@ -311,7 +312,8 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       return
     }
     if (next.generated) log.info(`api: generated a new API key and saved it in ${opts.config} (api.key)`)
-    if (opts.stateDir === undefined && next.config.stateDir !== config.stateDir) log.warn('reload: a new state_dir takes effect at restart')
+    if (next.config.stateDir !== config.stateDir) log.warn(`reload: state_dir ${next.config.stateDir} takes effect at the next start (service hotspotd restart)`)
+    if (next.config.sqlite !== config.sqlite) log.warn(`reload: sqlite '${next.config.sqlite}' takes effect at the next start (service hotspotd restart)`)
     const backendChanged = next.config.backend !== config.backend || JSON.stringify(next.config.opennds) !== JSON.stringify(config.opennds)
     if (next.config.adminPasswordHash !== config.adminPasswordHash) sessions.endSessionsOf('admin')
     const oldSocket = socketOf(config)

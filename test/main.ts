@@ -16,9 +16,10 @@ import { Attr, encodeMessage, MsgType, type MessageAttr } from '../src/ubus/mess
 import { signatureOf } from '../src/ubus/signature'
 import { UbusdReplay, type Step } from './fixtures/ubusd-replay'
 
-const uci = (o: { enabled?: string; get?: string; post?: string; key?: string; port?: string; backend?: string; stateDir?: string; iface?: string; iface2?: string; socket?: string; jsonrpc?: string; hash?: string; ndsctl?: string } = {}): string => `
+const uci = (o: { sqlite?: string; enabled?: string; get?: string; post?: string; key?: string; port?: string; backend?: string; stateDir?: string; iface?: string; iface2?: string; socket?: string; jsonrpc?: string; hash?: string; ndsctl?: string } = {}): string => `
 config hotspotd 'main'
 	option state_dir '${o.stateDir ?? '/nonexistent'}'
+	option sqlite '${o.sqlite ?? 'auto'}'
 	option backend '${o.backend ?? 'none'}'
 config api 'api'
 	option enabled '${o.enabled ?? '1'}'
@@ -123,7 +124,7 @@ t.test('starts, serves, stops on SIGTERM, and a restart keeps every voucher', as
   const d = first.daemon as Daemon
   t.match(first.out.join('\n'), /info: hotspotd \d+\.\d+\.\d+ started: API enabled \(POST on, GET on\) on 127\.0\.0\.1:\d+; backend none/)
   await d.reload()
-  t.notOk(first.out.some((l) => l.includes('state_dir')), 'with --state-dir, the config\'s state_dir is not watched')
+  t.notOk(first.out.some((l) => l.includes('state_dir')), 'an unchanged state_dir is not mentioned')
   for (const username of ['a1', 'b2', 'c3']) {
     t.equal((await api(d, { 'api-key': 'k'.repeat(32), action: 'create_voucher', username })).status, 200)
   }
@@ -185,7 +186,7 @@ t.test('SIGHUP applies toggles, key, port and backend without a restart', async 
   t.teardown(() => d.close())
   t.equal((await api(d, { 'api-key': 'k'.repeat(32), action: 'get_logins' })).status, 200)
   const port = await busyPort(t)
-  writeFileSync(cfg, uci({ post: '0', key: 'n'.repeat(32), backend: 'opennds', stateDir: '/elsewhere' }))
+  writeFileSync(cfg, uci({ post: '0', key: 'n'.repeat(32), backend: 'opennds', stateDir: '/elsewhere', sqlite: 'wasm' }))
   r.signals.get('SIGHUP')?.()
   await d.reload() // queued behind the SIGHUP's reload
   const url = `http://${d.listening()[0] as string}/api/`
@@ -195,7 +196,8 @@ t.test('SIGHUP applies toggles, key, port and backend without a restart', async 
   t.same(await oldKey.json(), { message: 'API Key is incorrect', error: true }, 'the old key is refused')
   const status = await (await fetch(`${url}?api-key=${'n'.repeat(32)}&action=get_status`)).json() as { data: { backend: { name: string } } }
   t.equal(status.data.backend.name, 'opennds', 'backend switched')
-  t.ok(r.out.includes('warn: reload: a new state_dir takes effect at restart'))
+  t.ok(r.out.includes('warn: reload: state_dir /elsewhere takes effect at the next start (service hotspotd restart)'))
+  t.ok(r.out.includes("warn: reload: sqlite 'wasm' takes effect at the next start (service hotspotd restart)"))
   t.match(r.out.join('\n'), /info: reloaded .*: API enabled \(POST off, GET on\)/)
 
   const serving = d.listening()

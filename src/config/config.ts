@@ -4,6 +4,7 @@
  * a default here and a line in the README; a value that does not parse is an error naming the
  * file and option, never a silent fallback.
  */
+import type { DriverChoice } from '../store/driver'
 import { randomBytes } from 'node:crypto'
 import { readUciFile, section, setOption, writeUciFile, type UciPackage, type UciSection } from './uci'
 import { canonicalValidFor } from '../domain/valid-for'
@@ -114,6 +115,8 @@ export interface FacebookConfig {
 
 export interface Config {
   stateDir: string
+  /** Which SQLite: better-sqlite3's addon where it loads, else WebAssembly ('auto'); or one forced. */
+  sqlite: DriverChoice
   defaultValidFor: string
   backend: string
   logLevel: Level
@@ -126,6 +129,8 @@ export interface Config {
   /** scrypt hash of the `admin` user's password (`hotspotd passwd`); empty: no password, no logins. */
   adminPasswordHash: string
 }
+
+const SQLITE_CHOICES: readonly DriverChoice[] = ['auto', 'native', 'wasm']
 
 /** Where hotspotd's BinAuth script spools by default (its HOTSPOTD_BINAUTH_SPOOL; RAM on OpenWrt). */
 export const DEFAULT_BINAUTH_SPOOL = '/tmp/hotspotd/binauth'
@@ -240,8 +245,10 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
   }
   const validFor = main.str('default_valid_for', '1 day')
   const level = main.str('log_level', 'info')
+  const sqlite = main.str('sqlite', 'auto')
   return {
     stateDir: main.str('state_dir', '/etc/hotspotd'),
+    sqlite: SQLITE_CHOICES.includes(sqlite as DriverChoice) ? sqlite as DriverChoice : main.fail('sqlite', "expected 'auto', 'native' or 'wasm'", sqlite),
     defaultValidFor: canonicalValidFor(validFor) ?? main.fail('default_valid_for', "expected one of the seed's valid_for values", validFor),
     backend: main.str('backend', 'opennds'),
     logLevel: LEVELS.has(level as Level) ? level as Level : main.fail('log_level', 'expected debug, info, warn or error', level),

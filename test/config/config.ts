@@ -22,6 +22,7 @@ config api 'api'
 
 const DEFAULTS = {
   stateDir: '/etc/hotspotd',
+  sqlite: 'auto',
   defaultValidFor: '1 day',
   backend: 'opennds',
   logLevel: 'info',
@@ -55,6 +56,7 @@ t.test('every option is read', async (t) => {
   const c = configFromUci(parseUci(`
 config hotspotd 'main'
 	option state_dir '/srv/h'
+	option sqlite 'wasm'
 	option default_valid_for '2 Hours'
 	option backend 'none'
 	option log_level 'debug'
@@ -113,7 +115,7 @@ config facebook 'facebook'
 	option graph_url 'http://127.0.0.1:10//'
 `), 'f')
   t.same(c, {
-    stateDir: '/srv/h', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
+    stateDir: '/srv/h', sqlite: 'wasm', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
     api: { enabled: true, post: false, get: true, key: 'k', port: 80, interfaces: ['br-lan', 'eth1'] },
     ubus: { socket: '/tmp/u.sock', jsonrpc: 'on' },
     opennds: { ndsctl: '/opt/ndsctl', leases: ['/run/leases'], pollInterval: 5, flushInterval: 60, binauthSpool: '/run/h/binauth' },
@@ -140,6 +142,7 @@ const bad: Array<[string, string]> = [
   ["config api 'api'\n\toption port 'http'", 'f: option hotspotd.api.port: expected a whole number from 1 to 65535, got "http"'],
   ["config api 'api'\n\tlist key 'a'\n\tlist key 'b'", 'f: option hotspotd.api.key: expected a single value, got ["a","b"]'],
   ["config hotspotd 'main'\n\toption default_valid_for '7 weeks'", `f: option hotspotd.main.default_valid_for: expected one of the seed's valid_for values, got "7 weeks"`],
+  ["config hotspotd 'main'\n\toption sqlite 'mysql'", `f: option hotspotd.main.sqlite: expected 'auto', 'native' or 'wasm', got "mysql"`],
   ["config hotspotd 'main'\n\toption log_level 'loud'", 'f: option hotspotd.main.log_level: expected debug, info, warn or error, got "loud"'],
   ["config ubus 'ubus'\n\toption jsonrpc 'sometimes'", `f: option hotspotd.ubus.jsonrpc: expected 'auto', '1' or '0', got "sometimes"`],
   ["config portal 'portal'\n\toption path 'portal'", `f: option hotspotd.portal.path: expected a path like '/portal/', got "portal"`],
