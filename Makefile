@@ -4,7 +4,7 @@
 DEV_DIR := .dev
 DEV_CONFIG := $(DEV_DIR)/hotspotd.config
 
-.PHONY: all build run test deps debs typecheck clean
+.PHONY: all build run test deps debs typecheck clean ipk
 
 all: build
 
@@ -48,6 +48,10 @@ $(DEV_CONFIG):
 	  "	option get '1'" \
 	  "	option key ''" \
 	  "	option port '8080'" > $@
+
+# The OpenWrt package, architecture 'all' (JavaScript and WebAssembly): dist/hotspotd_<ver>_all.ipk.
+ipk: build
+	node openwrt/build-ipk.mjs
 
 run: build $(DEV_CONFIG)
 	node dist/hotspotd.js --config $(DEV_CONFIG) --state-dir $(DEV_DIR) --listen 127.0.0.1:8080
