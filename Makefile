@@ -4,7 +4,7 @@
 DEV_DIR := .dev
 DEV_CONFIG := $(DEV_DIR)/hotspotd.config
 
-.PHONY: all build run test deps debs typecheck clean ipk
+.PHONY: all build run test deps debs typecheck clean ipk bench soak
 
 all: build
 
@@ -20,12 +20,20 @@ deps: node_modules/.package-lock.json
 # Installed when missing and we are root; without root the tests that need them say so and are
 # skipped.
 DEB_PACKAGES := opennds nftables iptables curl chromium busybox
-debs:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# make bench compares the big list with Debian's sqlite3 shell.
+BENCH_DEB_PACKAGES := sqlite3
+
+# $(call install-debs,PACKAGES): apt-get the missing ones when root, else say what is missing.
+define install-debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
-	else echo "make test: not root, so not installing$$missing; the tests that need them are skipped"; fi
+	else echo "make: not root, so not installing$$missing; what needs them is skipped"; fi
+endef
+
+debs:
+	$(call install-debs,$(DEB_PACKAGES))
 
 dist/hotspotd.js: node_modules/.package-lock.json build.mjs $(shell find src -name '*.ts' 2>/dev/null) package.json
 	node build.mjs
@@ -61,6 +69,16 @@ typecheck: deps
 
 test: debs build typecheck
 	npx tap
+
+# Benchmarks against their baselines, side by side (see bench/): prints each figure and writes
+# bench/RESULTS.md. Not part of make test. `make bench BENCH=api` runs the matching ones only.
+bench: build
+	$(call install-debs,$(DEB_PACKAGES) $(BENCH_DEB_PACKAGES))
+	node bench/run.mjs $(BENCH)
+
+# The long forms of the reliability tests (minutes each; make test runs their quick forms).
+soak: debs build
+	HOTSPOTD_SOAK=1 npx tap --timeout=3600 --disable-coverage test/integration/reliability-*.ts
 
 clean:
 	rm -rf dist $(DEV_DIR)

@@ -1,0 +1,58 @@
+/**
+ * What every benchmark shares: measuring side by side with a baseline, and reporting one
+ * figure per line for bench/run.mjs. A figure is never a single timing: the subject and its
+ * baseline run alternately, several rounds, on the same machine in the same run, and the
+ * report is the ratio of their medians with the raw figures beside it.
+ */
+import { readFileSync } from 'node:fs'
+
+export interface Figure {
+  /** What is measured, e.g. "API reads: get_active_guests, requests/s". */
+  name: string
+  unit: string
+  /** hotspotd's median. */
+  value: number
+  /** The baseline's median, and what the baseline is. */
+  baseline: number
+  baselineName: string
+  /** How the ratio reads against the target, e.g. "value/baseline >= 0.85". */
+  target: string
+  ratio: number
+  met: boolean
+  /** Every round's figures, for RESULTS.md. */
+  raw: Record<string, number[] | number | string>
+}
+
+/** Prints a figure as the one line bench/run.mjs collects. */
+export const report = (f: Figure): void => {
+  console.log(`RESULT ${JSON.stringify(f)}`)
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[mid] as number : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+/** Runs `subject` and `baseline` alternately `rounds` times (ABAB..., so drift hits both alike). */
+export const alternate = async (rounds: number, subject: () => Promise<number>, baseline: () => Promise<number>): Promise<{ subject: number[]; baseline: number[] }> => {
+  const out = { subject: [] as number[], baseline: [] as number[] }
+  for (let i = 0; i < rounds; i++) {
+    out.subject.push(await subject())
+    out.baseline.push(await baseline())
+  }
+  return out
+}
+
+/** Resident set size of a process in bytes, from /proc (VmRSS), or NaN when it is gone. */
+export const rssOf = (pid: number): number => {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m === null ? NaN : Number(m[1]) * 1024
+  } catch {
+    return NaN
+  }
+}
+
+/** Rounds for display: 3 significant digits. */
+export const round = (x: number): number => Number(x.toPrecision(3))
