@@ -15,13 +15,26 @@ const TIME_COLUMNS = new Set(['created_at', 'last_modified', 'first_login', 'las
 
 /**
  * A stored row in the seed's spelling: times as local date strings, `mac` as `MAC`, and
- * `renames` applied; the column order is kept.
+ * `renames` applied; the column order is kept. A time equal to the one before it in the row is
+ * formatted once (a voucher's created_at, last_modified and valid_from usually are one instant):
+ * long lists convert every row, and the garbage they make decides how far the heap grows.
  */
 export const seedRow = (row: object, renames: Readonly<Record<string, string>> = {}): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(row)) {
+  let lastTime: number | null = null
+  let lastText: string | null = null
+  for (const key in row) {
+    const value = (row as Record<string, unknown>)[key]
     const name = key === 'mac' ? 'MAC' : renames[key] ?? key
-    out[name] = TIME_COLUMNS.has(key) ? formatLocal(value as number | null) : value
+    if (TIME_COLUMNS.has(key) && value !== null) {
+      if (value !== lastTime) {
+        lastTime = value as number
+        lastText = formatLocal(lastTime)
+      }
+      out[name] = lastText
+    } else {
+      out[name] = value
+    }
   }
   return out
 }

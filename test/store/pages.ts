@@ -79,6 +79,18 @@ eachDriver(t, (t, driver) => {
     t.end()
   })
 
+  t.test('lets go of each row once it is handed on', (t) => {
+    const { stmt } = table(t, driver, range(1, 5))
+    const pagesRead: Array<Array<Row | undefined>> = []
+    const watched: Statement<Row> = { ...stmt, all: (params) => { const rows = stmt.all(params); pagesRead.push(rows); return rows } }
+    const it = pages(watched, 3)
+    t.same(it.next().value, { id: 1, label: 'item 1' }, 'first row')
+    t.same(pagesRead[0]?.map((r) => r?.id), [undefined, 2, 3], 'the page no longer holds the row handed on, and still holds the rest')
+    t.same([...it].map((r) => r.id), [2, 3, 4, 5], 'the rest come in order')
+    t.ok(pagesRead.every((p) => p.every((r) => r === undefined)), 'every page is empty once read')
+    t.end()
+  })
+
   t.test('uses PAGE_SIZE when no size is given', (t) => {
     const n = PAGE_SIZE * 2 + 1
     const { stmt, queries } = table(t, driver, range(1, n))
