@@ -63,6 +63,13 @@ export interface Daemon {
   log: Logger
 }
 
+/**
+ * How long one `ndsctl json` answers every request that asks for live data: openNDS refreshes
+ * its counters only every checkinterval (a minute by default), and a spawn per request would
+ * cap the API at what the router can fork.
+ */
+const NDS_LIST_REUSE_MS = 1000
+
 /** Shown once, when the daemon generated the API key itself and a person is watching. */
 export const firstStartBanner = (endpoint: string, key: string): string => [
   'hotspotd generated an API key. It is shown only this once; it is saved in the config as api.key.',
@@ -167,7 +174,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       ubus.sendEvent(event, data).catch((err: Error) => { log.debug(`ubus: event ${event} not sent: ${err.message}`) })
     },
   }
-  let ndsctl = new Ndsctl({ path: config.opennds.ndsctl })
+  let ndsctl = new Ndsctl({ path: config.opennds.ndsctl, reuseMs: NDS_LIST_REUSE_MS })
   const backendDeps: BackendDeps = {
     config: () => config,
     ndsctl: () => ndsctl,
@@ -320,7 +327,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     config = { ...next.config, stateDir: config.stateDir }
     if (backendChanged) {
       await enforcer?.stop()
-      ndsctl = new Ndsctl({ path: config.opennds.ndsctl })
+      ndsctl = new Ndsctl({ path: config.opennds.ndsctl, reuseMs: NDS_LIST_REUSE_MS })
       ctx.backend = createBackend(config.backend, backendDeps)
       enforcer = enforcerFor(config)
     }

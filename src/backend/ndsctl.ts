@@ -41,6 +41,13 @@ export interface NdsctlOptions {
   lockDelayMs?: number
   /** Waits between retries (injectable for tests). */
   sleep?: (ms: number) => Promise<void>
+  /**
+   * How long a full list (`ndsctl json`) is reused after it arrived, in ms. Default 0: only
+   * callers that ask while it runs share it. An `auth` or `deauth` always ends the reuse.
+   */
+  reuseMs?: number
+  /** A monotonic clock in ms (injectable for tests). */
+  now?: () => number
 }
 
 /**
@@ -153,6 +160,13 @@ export class Ndsctl {
   private readonly sleep: (ms: number) => Promise<void>
   /** Settles when the last queued call has finished; the next one starts after it. */
   private tail: Promise<unknown> = Promise.resolve()
+  private readonly reuseMs: number
+  private readonly now: () => number
+  /**
+   * The last full list: shared by every caller while it runs, and reused for `reuseMs` after it
+   * arrived. Each call spawns a process, and a busy API would otherwise queue one per request.
+   */
+  private listing: { result: Promise<NdsClient[]>; doneAt?: number } | undefined
 
   constructor (opts: NdsctlOptions) {
     // It goes into one-line messages, and execFile throws on a NUL.
@@ -162,6 +176,8 @@ export class Ndsctl {
     this.lockRetries = opts.lockRetries ?? 20
     this.lockDelayMs = opts.lockDelayMs ?? 50
     this.sleep = opts.sleep ?? ((ms) => delay(ms))
+    this.reuseMs = opts.reuseMs ?? 0
+    this.now = opts.now ?? (() => performance.now())
   }
 
   /**
@@ -174,12 +190,27 @@ export class Ndsctl {
     checkArgs(args)
     const result = this.tail.then(() => this.attempts(args))
     this.tail = result.catch(() => undefined)
+    if (args[0] === 'auth' || args[0] === 'deauth') {
+      // The list changes: nobody may be answered from one read before this call ended.
+      const forget = (): void => { this.listing = undefined }
+      forget()
+      this.tail.then(forget, forget)
+    }
     return result
   }
 
-  /** Every client openNDS lists (`ndsctl json`). @throws NdsctlError, NdsOutputError */
+  /**
+   * Every client openNDS lists (`ndsctl json`): a list still being read, or read less than
+   * `reuseMs` ago, is shared rather than read again. A failure is never reused.
+   * @throws NdsctlError, NdsOutputError
+   */
   async clients (): Promise<NdsClient[]> {
-    return parseNdsClients(await this.run(['json']))
+    const last = this.listing
+    if (last !== undefined && (last.doneAt === undefined || this.now() - last.doneAt < this.reuseMs)) return [...await last.result]
+    const listing: { result: Promise<NdsClient[]>; doneAt?: number } = { result: this.run(['json']).then(parseNdsClients) }
+    this.listing = listing
+    listing.result.then(() => { listing.doneAt = this.now() }, () => { if (this.listing === listing) this.listing = undefined })
+    return [...await listing.result]
   }
 
   /**

@@ -293,3 +293,44 @@ t.test('deauth: true when deauthenticated, false when openNDS has no such client
   t.equal(await nds.deauth('02:77:00:00:00:1A'), true)
   t.same(fake.argv(), [...Array(4).fill('ndsctl deauth 10.77.0.12'), 'ndsctl deauth 02:77:00:00:00:1a'], 'a MAC as openNDS stores it')
 })
+
+t.test('clients: callers that ask while a list is read share it; a fresh one is reused only within reuseMs', async (t) => {
+  const json = cat('ndsctl-json-preauth.json')
+  const fake = fakeNdsctl(t, [`sleep 0.2; ${json}`, json, json, 'exit 0', json, 'exit 0', NOT_STARTED, json])
+  let clock = 0
+  const { nds } = runner(fake, { reuseMs: 1000, now: () => clock })
+  const [a, b, c] = await Promise.all([nds.clients(), nds.clients(), nds.clients()])
+  t.equal(fake.argv().length, 1, 'one ndsctl for three callers')
+  t.same(b, a)
+  t.not(b, a, 'each caller gets its own array')
+  t.same(c, a)
+
+  clock = 999
+  await nds.clients()
+  t.equal(fake.argv().length, 1, 'reused 999 ms after it arrived')
+  clock = 1000
+  await nds.clients()
+  t.equal(fake.argv().length, 2, 'read again at 1000 ms')
+
+  clock = 5000
+  await nds.clients()
+  t.equal(await nds.deauth('10.77.0.11'), true)
+  await nds.clients()
+  t.same(fake.argv().slice(2), ['ndsctl json', 'ndsctl deauth 10.77.0.11', 'ndsctl json'], 'a deauth ends the reuse at once')
+
+  await nds.clients()
+  t.equal(fake.argv().length, 5, 'reused again until the next auth or deauth')
+  await nds.deauth('10.77.0.12')
+  await t.rejects(nds.clients(), { reason: 'not_running' })
+  t.equal((await nds.clients()).length, a.length, 'a failure is not reused: the next call reads again')
+  t.equal(fake.argv().length, 8)
+})
+
+t.test('clients: without reuseMs every call after the last answer reads again', async (t) => {
+  const json = cat('ndsctl-json-preauth.json')
+  const fake = fakeNdsctl(t, [json, json])
+  const { nds } = runner(fake)
+  await nds.clients()
+  await nds.clients()
+  t.equal(fake.argv().length, 2)
+})
