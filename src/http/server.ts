@@ -29,8 +29,19 @@ const open = (address: ListenAddress, handler: RequestListener): Promise<Server>
   })
 }
 
+/**
+ * How long a closing listener lets requests under way finish. After it, connections still open
+ * are cut: a client stalled mid-request must not hold up a stop (procd kills after 15 s, before
+ * the database is closed) or a reload, and server.close() also stops node's request timeouts.
+ */
+export const CLOSE_GRACE_MS = 2_000
+
 const close = (server: Server): Promise<void> => new Promise((resolve) => {
-  server.close(() => { resolve() })
+  const cut = setTimeout(() => { server.closeAllConnections() }, CLOSE_GRACE_MS)
+  server.close(() => {
+    clearTimeout(cut)
+    resolve()
+  })
   server.closeIdleConnections()
 })
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { RequestListener } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
 import { freePort } from '../fixtures/ports'
-import { formatAddress, ListenError, Listeners } from '../../src/http/server'
+import { CLOSE_GRACE_MS, formatAddress, ListenError, Listeners } from '../../src/http/server'
 
 const HOST = '127.0.0.1'
 
@@ -136,4 +136,21 @@ t.test('close() stops every listener', async (t) => {
   await listeners.close()
   t.strictSame(listeners.addresses(), [], 'no address after close()')
   for (const port of ports) t.equal(await refused(port), 'ECONNREFUSED', `port ${port} refuses connections after close()`)
+})
+
+t.test('close() cuts a client stalled mid-request once the grace period is over', async (t) => {
+  const listeners = new Listeners(handler)
+  await listeners.reconcile([{ host: HOST, port: 0 }])
+  const port = portOf(listeners.addresses()[0] as string)
+  const { connect } = await import('node:net')
+  const stalled = connect(port, HOST)
+  await new Promise((resolve) => stalled.once('connect', resolve))
+  stalled.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npart') // and nothing more
+  // The server has it once it answers (the handler does not wait for the body).
+  await new Promise((resolve) => stalled.once('data', resolve))
+  const ended = new Promise<string>((resolve) => { stalled.once('close', () => { resolve('closed by the server') }) })
+  const started = Date.now()
+  await listeners.close()
+  t.equal(await ended, 'closed by the server')
+  t.ok(Date.now() - started >= CLOSE_GRACE_MS - 50, 'requests under way had their grace period first')
 })
