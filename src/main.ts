@@ -313,7 +313,11 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     applyZone()
     let next
     try {
-      next = withKey(opts.config, loadConfig(opts.config))
+      const loaded = loadConfig(opts.config)
+      // A running daemon's file never becomes empty by intent (uci commit replaces it whole);
+      // an empty one is a truncated write, which must not switch the API off or replace the key.
+      if (loaded.pkg.sections.length === 0) throw new Error(`${opts.config} has no sections`)
+      next = withKey(opts.config, loaded)
     } catch (err) {
       log.error(`reload: ${(err as Error).message}; keeping the running configuration`)
       return

@@ -645,3 +645,15 @@ t.test('local time follows the router\'s zone rule (OpenWrt\'s /etc/TZ), re-read
   t.equal(currentZone(), platformZone, 'no TZ and no /etc/TZ: Node\'s own zone')
   await d.close()
 })
+
+t.test('a config emptied under a running daemon (a truncated write) is refused at reload: API and key stay', async (t) => {
+  const dir = t.testdir({ config: uci() })
+  const r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 'state'), '--listen', '127.0.0.1:0'])
+  const d = r.daemon as Daemon
+  t.teardown(() => d.close())
+  writeFileSync(join(dir, 'config'), '')
+  await d.reload()
+  t.ok(r.out.includes(`error: reload: ${join(dir, 'config')} has no sections; keeping the running configuration`))
+  t.equal(readFileSync(join(dir, 'config'), 'utf8'), '', 'no key written into it')
+  t.equal((await api(d, { 'api-key': 'k'.repeat(32), action: 'get_logins' })).status, 200, 'the API is still on, with its key')
+})
