@@ -321,7 +321,7 @@ t.test('clients: callers that ask while a list is read share it; a fresh one is 
   await nds.clients()
   t.equal(fake.argv().length, 5, 'reused again until the next auth or deauth')
   await nds.deauth('10.77.0.12')
-  await t.rejects(nds.clients(), { reason: 'not_running' })
+  await t.rejects(nds.clients(), ndsError('not_running', /^ndsctl json: exit 3/, 3))
   t.equal((await nds.clients()).length, a.length, 'a failure is not reused: the next call reads again')
   t.equal(fake.argv().length, 8)
 })
