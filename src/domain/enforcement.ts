@@ -51,8 +51,8 @@
  * - **Clock jumps.** The loop compares, between two polls, the wall clock with the monotonic
  *   clock ({@link clockJump}); a difference beyond a tolerance is a step of the wall clock (NTP
  *   setting a clock that ran behind, by minutes or by years, or someone setting the date).
- *   Timestamps the daemon recorded with the old clock (`first_login` stamped since it started or
- *   since the last jump) are moved by the jump ({@link shiftForJump}), so validity counts the time
+ *   Timestamps the daemon recorded since it started (`first_login`, already moved by any earlier
+ *   jump, so in the old clock's time) are moved by the jump ({@link shiftForJump}), so validity counts the time
  *   that really passed and a jump does not expire at once every voucher started before it.
  *   Timestamps recorded before that (in an earlier boot, with a correct clock) stay as they are: a
  *   voucher that really ran out during a power cut does expire. Steps within the tolerance (NTP
@@ -137,8 +137,8 @@ export const clockJump = (step: ClockStep, toleranceSeconds = CLOCK_JUMP_TOLERAN
 
 /**
  * A timestamp corrected for a clock jump: moved by the jump when it was recorded with the clock
- * the jump corrected (`recordedBefore`: stamped by this daemon since it started or since the
- * previous jump, before this one), else unchanged. null (never recorded) stays null. Applied to
+ * the jump corrected (`recordedBefore`: stamped by this daemon since it started, before this
+ * jump, and moved by the earlier ones), else unchanged. null (never recorded) stays null. Applied to
  * `first_login`, validity then counts the time that really passed.
  */
 export const shiftForJump = (timestamp: number | null, jump: number, recordedBefore: boolean): number | null =>

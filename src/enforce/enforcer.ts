@@ -19,7 +19,7 @@
  *
  * Clock: between two polls the wall clock is compared with the monotonic one ({@link clockJump}).
  * After a jump, the first_login stamps this process was told of ({@link Enforcer.noteFirstLogin})
- * since it started or since the previous jump are moved with the clock ({@link shiftForJump}), so
+ * since it started are moved with the clock ({@link shiftForJump}), so
  * a jump does not expire every voucher at once. While the clock is obviously unset
  * ({@link clockIsSet}), nothing expires.
  */
@@ -99,7 +99,7 @@ export class Enforcer {
   private readonly deauthFailed = new Set<string>()
   /** Vouchers whose 'expired' or 'exhausted' event was emitted. */
   private readonly announced = new Set<number>()
-  /** Vouchers whose first_login this process stamped since it started or since the last jump. */
+  /** Vouchers whose first_login this process stamped since it started (and moved with every jump since). */
   private readonly stamped = new Set<number>()
   private clock: { wall: number; mono: number } | undefined
   private lastFlush: number
@@ -223,9 +223,9 @@ export class Enforcer {
     const jump = clockJump({ wallDelta: wall - last.wall, monoDelta: mono - last.mono })
     if (jump === 0) return
     const by = `the clock was set ${jump > 0 ? 'forward' : 'back'} by ${Math.round(Math.abs(jump))} s`
+    // The moved stamps are now in the new clock's time, like those made from now on: a later jump
+    // (back after forward, say) moves them again.
     const ids = [...this.stamped]
-    // Stamps from now on are in the new clock's time.
-    this.stamped.clear()
     try {
       const moved = this.opts.store.usage.shiftFirstLogins(ids, (t) => shiftForJump(t, jump, true))
       this.opts.log.info(`enforce: ${by}; ${moved} first login(s) stamped before it moved with it`)
@@ -272,6 +272,8 @@ export class Enforcer {
       emit('hotspot.backend', { event: 'up', backend: 'opennds' })
     }
     this.ndsProblem = undefined
+    // The clock may have been stepped while ndsctl was answering: the stamps move before any verdict.
+    this.checkClock()
     // Read after the list, so that a session gone from it has had its deauth event written.
     if (this.opts.binauthSpool !== undefined) for (const [token, f] of takeSpooled(this.opts.binauthSpool, log)) this.finals.set(token, f)
     const now = this.opts.wallNow()

@@ -28,9 +28,8 @@
 //     the enforcer). The jump logic itself (which stamps move, the tolerance, an unset clock) is
 //     test/enforce/enforcer.ts "the clock"; here it runs end to end: the portal stamps first
 //     logins, the poll loop sees the jumps, vouchers expire or not, removed vouchers stay removed,
-//     and counted usage never goes backwards. Two findings are assertions marked todo (reported
-//     as "not ok ... # TODO", not failing the run): a stamp keeps a jump forward after the same
-//     jump back, and a step during a poll's `ndsctl json` expires the vouchers stamped this boot.
+//     and counted usage never goes backwards; a stamp moves back with a jump back, and a step
+//     while a poll waits for `ndsctl json` is seen before that poll's verdicts.
 import t, { type Test } from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
@@ -501,7 +500,7 @@ t.test('(d) the clock jumps forward and back: expiry follows it, removed voucher
   // Back by two hours (the clock set back): nothing comes back, nothing counted is undone. (No
   // session is listed now, so the step needs no care about a poll under way.)
   clock.offsetMs = 0
-  await until(() => out.some((l) => /^info: enforce: the clock was set back by 7[12]\d\d s; 0 first login\(s\) stamped before it moved with it$/.test(l)), 10_000, () => out.join('\n'))
+  await until(() => out.some((l) => /^info: enforce: the clock was set back by 7[12]\d\d s; 1 first login\(s\) stamped before it moved with it$/.test(l)), 10_000, () => out.join('\n'))
   t.notOk((await apiCall(base, KEY, { action: 'get_voucher_users' })).text.includes('"early"'), 'the removed voucher is not listed again')
   nds.setPreauth(DEVICE_A)
   const authsBefore = authCalls().length
@@ -518,20 +517,15 @@ t.test('(d) the clock jumps forward and back: expiry follows it, removed voucher
   t.pass('a new session after the jump adds to it: 900 KiB')
   t.same(nds.calls().filter((c) => c.startsWith('deauth')), [`deauth ${DEVICE_A.mac}`], 'and fresh was never ended')
 
-  // Finding (an assertion marked todo: reported, not failing the run): a stamp is moved by one
-  // jump only (test/enforce/enforcer.ts "a stamp is moved by one jump only"), so after a jump
-  // forward and the same jump back, "fresh" keeps the forward jump: its first login is two hours
-  // in the future and it runs two hours longer than bought. (Back, then forward, would expire it at once.)
-  t.ok(Math.abs(firstLogin('fresh') - fresh0) <= 2, `after a jump forward and back, fresh's first login is where it was stamped (it is ${Math.round(firstLogin('fresh') - fresh0)} s from there)`,
-    { todo: 'finding: the stamp keeps the forward jump' })
+  // A stamp moves with every jump: after a jump forward and the same jump back, "fresh" runs as
+  // long as bought (kept at the forward jump, it would run two hours longer).
+  t.ok(Math.abs(firstLogin('fresh') - fresh0) <= 4, `after a jump forward and back, fresh's first login is where it was stamped (it is ${Math.round(firstLogin('fresh') - fresh0)} s from there)`)
 })
 
-// Finding: Enforcer.cycle checks for a jump before `await ndsctl.clients()` and reads the wall
-// clock for its verdicts after it. A step that lands while a poll waits for openNDS is judged with
-// the new clock and the stamps not yet moved: the vouchers stamped this boot are expired at once,
-// which the jump logic exists to prevent. The assertions are marked todo (reported, not failing).
+// Enforcer.cycle reads the wall clock for its verdicts after `await ndsctl.clients()`: a step that
+// lands while a poll waits for openNDS must be seen (and the stamps moved) before those verdicts,
+// else the vouchers stamped this boot would be expired at once.
 t.test('(d) a clock step while a poll waits for ndsctl does not expire a voucher stamped this boot', async (t) => {
-  const todo = 'finding: the poll judges with the stepped clock before it moves the stamps'
   const dir = t.testdir({})
   const DEVICE: FakeClient = { mac: '02:77:00:00:0d:0d', ip: '127.0.0.1', token: 'pre0000d', custom: '' }
   const nds = liveNdsctl(dir, DEVICE)
@@ -561,6 +555,6 @@ t.test('(d) a clock step while a poll waits for ndsctl does not expire a voucher
   await until(() => out.some((l) => /the clock was set forward/.test(l)), 10_000, () => out.join('\n'))
   const after = nds.calls().filter((c) => c === 'json').length
   await until(() => nds.ends().filter((c) => c === 'json').length >= after, 10_000, () => 'no poll after the step') // the poll that saw the step is judged
-  t.same(nds.calls().filter((c) => c.startsWith('deauth')), [], 'the session of the voucher stamped this boot is not ended', { todo })
-  t.notOk(out.some((l) => l.includes('session ended (expired)')), `the log: ${out.filter((l) => l.startsWith('info: enforce')).join(' | ')}`, { todo })
+  t.same(nds.calls().filter((c) => c.startsWith('deauth')), [], 'the session of the voucher stamped this boot is not ended')
+  t.notOk(out.some((l) => l.includes('session ended (expired)')), `the log: ${out.filter((l) => l.startsWith('info: enforce')).join(' | ')}`)
 })
