@@ -24,13 +24,52 @@ export const currentZone = (): Zone => zone
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
 
+/** The local wall clock (seconds, read as if UTC) as "YYYY-MM-DD HH:MM:SS". */
+const formatWallClock = (wallClock: number): string => {
+  const d = new Date(wallClock * 1000)
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+}
+
+/** "00".."59": the clock's fields without a padStart each. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => pad(n))
+
+/** Wall clock (seconds) whose day Date can hold (±8.64e15 ms); beyond it, Date's own "Invalid Date" fields. */
+const MAX_WALL_CLOCK = 8.64e12 - DAY
+
+/**
+ * The last day written, "YYYY-MM-DD ", and the last instant: long lists format five times a
+ * row, and most rows share their day, many their second (bench/big-list.bench.ts).
+ */
+let lastDay = NaN
+let lastDayText = ''
+let lastZone: Zone | undefined
+let lastSecond = NaN
+let lastText = ''
+
 /** "YYYY-MM-DD HH:MM:SS" in local time for epoch seconds; null stays null. */
 export const formatLocal = (epochSeconds: number | null): string | null => {
   if (epochSeconds === null) return null
+  if (epochSeconds === lastSecond && zone === lastZone) return lastText
   // The local wall clock, read as if it were UTC.
-  const d = new Date((epochSeconds + zone.offsetAt(epochSeconds)) * 1000)
-  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
+  const wallClock = epochSeconds + zone.offsetAt(epochSeconds)
+  let text: string
+  if (Number.isSafeInteger(wallClock) && Math.abs(wallClock) < MAX_WALL_CLOCK) {
+    const day = Math.floor(wallClock / DAY)
+    if (day !== lastDay) {
+      lastDayText = formatWallClock(day * DAY).slice(0, -8) // "YYYY-MM-DD ", whatever the year's width
+      lastDay = day
+    }
+    const time = wallClock - day * DAY
+    const minutes = Math.floor(time / 60)
+    text = `${lastDayText}${TWO_DIGITS[Math.floor(minutes / 60)] as string}:${TWO_DIGITS[minutes % 60] as string}:${TWO_DIGITS[time % 60] as string}`
+  } else {
+    text = formatWallClock(wallClock)
+  }
+  lastZone = zone
+  lastSecond = epochSeconds
+  lastText = text
+  return text
 }
 
 const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate()

@@ -163,3 +163,30 @@ t.test('reads and shows every time as Node does with the zone\'s tz database ent
   t.same(differencesFromNode('EST5EDT', 'America/New_York'), [], 'New York')
   t.same(differencesFromNode('<+1245>-12:45<+1345>,M9.5.0/2:45,M4.1.0/3:45', 'Pacific/Chatham'), [], 'Chatham')
 })
+
+t.test('shows every instant as Date reads it, through the day and second it keeps from the last call', async (t) => {
+  const byDate = (s: number): string => {
+    const d = new Date((s + currentZone().offsetAt(s)) * 1000)
+    const p = (n: number, w = 2): string => String(n).padStart(w, '0')
+    return `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`
+  }
+  // [case, epoch seconds]: repeats, day edges, before 1970, fractions, years past 9999, the
+  // edges of what Date holds and beyond, and what is no time at all.
+  const cases: ReadonlyArray<[string, number]> = [
+    ['epoch', 0], ['the same second again', 0], ['a second before the epoch', -1], ['the last second of a day', 86_399],
+    ['midnight', 86_400], ['a day before the epoch', -86_400], ['a second before that', -86_401],
+    ['a fraction', 1.5], ['a negative fraction', -1.5], ['the year 10000', 253_402_300_800], ['near Date\'s end', 8.64e12 - 2 * 86_400],
+    ['Date\'s end', 8.64e12], ['near Date\'s start', -8.64e12 + 2 * 86_400], ['past Date\'s start', -8.64e12 - 1],
+    ['NaN', NaN], ['Infinity', Infinity], ['a 2025 afternoon', 1_740_105_090], ['the same day, later', 1_740_125_090],
+  ]
+  for (const rule of [undefined, BERLIN, '<+0530>-5:30']) {
+    const check = (): void => {
+      for (const [name, s] of cases) t.equal(formatLocal(s), byDate(s), `${rule ?? 'platform'}: ${name}`)
+    }
+    if (rule === undefined) check(); else inRuleZone(rule, check)
+  }
+  const s = 1_740_105_090
+  const before = formatLocal(s)
+  inRuleZone('<+0530>-5:30', () => { t.not(formatLocal(s), before, 'the same second in another zone is shown in that zone') })
+  t.equal(formatLocal(s), before, 'and in this one again after')
+})
