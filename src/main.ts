@@ -16,7 +16,7 @@ import { Enforcer } from './enforce/enforcer'
 import { currentZone, epoch, useZone } from './domain/local-time'
 import { platformZone, zoneFor } from './domain/tz'
 import { parseCli, USAGE, UsageError, type CliOptions, type ListenAddress } from './cli'
-import { type Config, loadConfig, saveAdminPasswordHash, saveNewApiKey, updateUci } from './config/config'
+import { type Config, loadConfig, saveAdminPasswordHash, saveCloudCredential, saveNewApiKey, updateUci } from './config/config'
 import { hashPassword, randomPassword } from './config/password'
 import { setOption, type UciPackage } from './config/uci'
 import { createLogger, type Logger } from './log'
@@ -37,6 +37,7 @@ import { VERSION } from './version'
 import { createPortal } from './portal/server'
 import { portalDoor } from './portal/door'
 import { errorCode } from './errors'
+import { CloudTunnel } from './cloud/tunnel'
 
 /** What the daemon takes from its surroundings; tests pass their own. */
 export interface DaemonIo {
@@ -89,7 +90,8 @@ export const passwordBanner = (endpoint: string, password: string): string => [
 const summary = (c: Config, where: string[], jsonrpc: boolean, portal: string[] | undefined): string =>
   `API ${c.api.enabled ? 'enabled' : 'disabled'} (POST ${c.api.post ? 'on' : 'off'}, GET ${c.api.get ? 'on' : 'off'})` +
   ` on ${where.length > 0 ? where.join(', ') : 'no address'}; backend ${c.backend}; built-in /ubus ${jsonrpc ? 'on' : 'off'}` +
-  (portal === undefined ? '' : `; portal on ${portal.length > 0 ? portal.join(', ') : 'no address'}`)
+  (portal === undefined ? '' : `; portal on ${portal.length > 0 ? portal.join(', ') : 'no address'}`) +
+  (c.cloud.enabled ? `; cloud endpoint via ${c.cloud.relay}` : '')
 
 /** Whether the guest portal serves: with openNDS as the backend, unless switched off. */
 const portalWanted = (c: Config): boolean => c.backend === 'opennds' && c.portal.enabled
@@ -167,6 +169,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       startedAt,
       listening: () => listeners.addresses(),
       ubus: () => ({ socket: socketOf(config), connected: ubus.connected, jsonrpc: jsonrpcOn }),
+      cloud: () => tunnel.status(),
     },
     admin,
     emit: (event, data) => {
@@ -217,6 +220,15 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
 
   const apiDoor = { actions: apiActions, ctx, settings: () => config.api, throttle: new Throttle(), log }
   const listeners = new Listeners(createRequestListener(apiDoor, () => jsonrpcOn ? jsonrpc : undefined))
+  // The cloud door: the same /api/ handling and nothing else; GET only where cloud.allow_get
+  // says so too, since the seed keeps GET to trusted LANs.
+  const cloudDoor = { ...apiDoor, settings: () => ({ ...config.api, get: config.api.get && config.cloud.allowGet }) }
+  const tunnel = new CloudTunnel({
+    config: () => config.cloud,
+    handler: createRequestListener(cloudDoor),
+    log,
+    saveCredential: (credential) => { saveCloudCredential(opts.config, credential) },
+  })
   /** netifd's status of a logical interface, while hotspotd is on the bus. */
   const statusOf = async (name: string): Promise<InterfaceStatus | undefined> =>
     ubus.connected ? ubus.call(`network.interface.${name}`, 'status').catch(() => undefined) : undefined
@@ -289,6 +301,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     throw err
   }
   ubus.start()
+  tunnel.start()
   const status = await ctx.backend.status()
   if (!status.available) log.warn(`backend: ${status.detail}`)
   log.info(`hotspotd ${VERSION} started: ${summary(config, listeners.addresses(), jsonrpcOn, portalSummary())}`)
@@ -341,6 +354,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       ubus.start()
     }
     jsonrpcOn = jsonRpcWanted(config, socketOf(config))
+    await tunnel.reload()
     for (const [l, want] of [[listeners, wanted], [portalListeners, portalAddresses]] as const) {
       try {
         await l.reconcile(await want())
@@ -354,6 +368,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     reload: () => queue(reloadOnce),
     close: async () => {
       await reloading
+      await tunnel.stop()
       await enforcer?.stop() // the last counts, before the store closes
       await ubus.close()
       await listeners.close()

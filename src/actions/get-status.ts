@@ -1,7 +1,8 @@
 /**
  * @module actions/get-status
  * hotspotd's own health check (not in the seed): version, uptime, where it listens, the
- * captive-portal backend's state, the ubus side and how many vouchers exist. Holds no secret.
+ * captive-portal backend's state, the ubus side, the cloud endpoint (its URL and whether the
+ * tunnel is up) and how many vouchers exist. Holds no secret.
  */
 import { defineAction } from './spec'
 import { formatUptime } from '../domain/durations'
@@ -22,6 +23,7 @@ export const getStatus = defineAction({
         listening: daemon.listening(),
         backend: await ctx.backend.status(),
         ubus: daemon.ubus(),
+        cloud: ((c) => ({ ...c, since: formatLocal(Math.floor(c.since / 1000)) }))(daemon.cloud()),
         vouchers: ctx.store.vouchers.count(),
       },
     }

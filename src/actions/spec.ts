@@ -4,6 +4,7 @@
  * per action; it parses HTTP query strings and JSON bodies alike (and, later, ubus blobmsg
  * tables), and the README's API table is checked against it.
  */
+import type { TunnelStatus } from '../cloud/tunnel'
 import { ApiError, invalidParam, unknownParam } from '../errors'
 import type { Store } from '../store/db'
 import type { Backend } from '../backend/backend'
@@ -49,6 +50,8 @@ export interface DaemonInfo {
   listening: () => string[]
   /** The ubus side: socket path, whether hotspotd is on the bus, whether the built-in /ubus serves. */
   ubus: () => { socket: string; connected: boolean; jsonrpc: boolean }
+  /** The cloud API endpoint's tunnel (cloud/tunnel). */
+  cloud: () => TunnelStatus
 }
 
 /** The API's settings as the admin actions show and change them (UCI hotspotd.api). */

@@ -6,6 +6,8 @@
  */
 import type { DriverChoice } from '../store/driver'
 import { randomBytes } from 'node:crypto'
+import { isIP } from 'node:net'
+import { idOfCredential } from '../cloud/credential'
 import { readUciFile, section, setOption, writeUciFile, type UciPackage, type UciSection } from './uci'
 import { canonicalValidFor } from '../domain/valid-for'
 import { LEASE_FILES } from '../backend/guest-hosts'
@@ -113,6 +115,23 @@ export interface FacebookConfig {
   graphUrl: string
 }
 
+/** The cloud API endpoint (hotspotd.cloud): the outbound tunnel to a relay (see cloud/tunnel). */
+export interface CloudConfig {
+  enabled: boolean
+  /** The relay, `wss://<domain>[:port]`: the tunnel dials `wss://<id>.<domain>[:port]`. '' for none. */
+  relay: string
+  /** Connect to this address instead of looking the relay's host names up in DNS; '' to look up. */
+  relayAddress: string
+  /** The device credential, `<id>.<signature>`; '' until given or enrolled. */
+  credential: string
+  /** The relay's enrollment key, used only while there is no credential. */
+  enrollKey: string
+  /** PEM file of the CA(s) to trust for the relay's certificate; '' for Node's built-in CAs. */
+  caFile: string
+  /** Serve GET through the relay too (api.get must be on as well); off: the seed keeps GET to trusted LANs. */
+  allowGet: boolean
+}
+
 export interface Config {
   stateDir: string
   /** Which SQLite: better-sqlite3's addon where it loads, else WebAssembly ('auto'); or one forced. */
@@ -126,6 +145,7 @@ export interface Config {
   portal: PortalConfig
   sms: SmsConfig
   facebook: FacebookConfig
+  cloud: CloudConfig
   /** scrypt hash of the `admin` user's password (`hotspotd passwd`); empty: no password, no logins. */
   adminPasswordHash: string
 }
@@ -227,6 +247,24 @@ const facebookConfig = (fb: Reader, needed: boolean): FacebookConfig => {
   }
 }
 
+const cloudConfig = (cloud: Reader): CloudConfig => {
+  const enabled = cloud.bool('enabled', false)
+  const relay = cloud.str('relay', '').trim()
+  if (relay === '' && enabled) cloud.fail('relay', 'required while hotspotd.cloud.enabled is on', relay)
+  if (relay !== '') {
+    let url: URL | undefined
+    try { url = new URL(relay) } catch { url = undefined }
+    const ok = url !== undefined && url.protocol === 'wss:' && url.username === '' && url.password === '' &&
+      url.pathname === '/' && url.search === '' && url.hash === '' && isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0
+    if (!ok) cloud.fail('relay', "expected the relay's wss:// URL with its domain name, like 'wss://relay.example.net'", relay)
+  }
+  const relayAddress = cloud.str('relay_address', '').trim()
+  if (!/^[0-9A-Za-z.:-]*$/.test(relayAddress)) cloud.fail('relay_address', 'expected an IP address or host name', relayAddress)
+  const credential = cloud.str('credential', '').trim()
+  if (credential !== '' && idOfCredential(credential) === undefined) cloud.fail('credential', 'expected a device credential (<id>.<signature>)', '…')
+  return { enabled, relay, relayAddress, credential, enrollKey: cloud.str('enroll_key', ''), caFile: cloud.str('ca_file', ''), allowGet: cloud.bool('allow_get', false) }
+}
+
 /** The typed configuration of a parsed UCI package (pure). */
 export const configFromUci = (pkg: UciPackage, file: string): Config => {
   const main = reader(file, section(pkg, 'main'), 'hotspotd.main')
@@ -285,6 +323,7 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
     },
     sms: smsConfig(reader(file, section(pkg, 'sms'), 'hotspotd.sms'), methods.mobile),
     facebook: facebookConfig(reader(file, section(pkg, 'facebook'), 'hotspotd.facebook'), methods.facebook),
+    cloud: cloudConfig(reader(file, section(pkg, 'cloud'), 'hotspotd.cloud')),
     adminPasswordHash: admin.str('password_hash', ''),
   }
 }
@@ -325,6 +364,11 @@ export const saveNewApiKey = (file: string, pkg?: UciPackage): string => {
   const key = generateApiKey()
   updateUci(file, 'the generated API key', (p) => { setOption(p, 'api', 'api', 'key', key) }, pkg)
   return key
+}
+
+/** Saves the device credential the relay gave at enrollment (hotspotd.cloud.credential). */
+export const saveCloudCredential = (file: string, credential: string): void => {
+  updateUci(file, 'the cloud credential', (p) => { setOption(p, 'cloud', 'cloud', 'credential', credential) })
 }
 
 /** Saves the admin password hash (hotspotd.admin.password_hash). */

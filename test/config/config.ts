@@ -1,7 +1,7 @@
 import t from 'tap'
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { configFromUci, generateApiKey, loadConfig, saveAdminPasswordHash, saveNewApiKey, updateUci } from '../../src/config/config'
+import { configFromUci, generateApiKey, loadConfig, saveAdminPasswordHash, saveCloudCredential, saveNewApiKey, updateUci } from '../../src/config/config'
 import { parseUci } from '../../src/config/uci'
 
 const SHIPPED = `
@@ -40,6 +40,7 @@ const DEFAULTS = {
   facebook: {
     appId: '', appSecret: '', redirectUri: '', apiVersion: 'v21.0', dialogUrl: 'https://www.facebook.com', graphUrl: 'https://graph.facebook.com',
   },
+  cloud: { enabled: false, relay: '', relayAddress: '', credential: '', enrollKey: '', caFile: '', allowGet: false },
   adminPasswordHash: '',
 }
 
@@ -113,6 +114,9 @@ config facebook 'facebook'
 	option api_version 'v19.0'
 	option dialog_url 'http://127.0.0.1:9/'
 	option graph_url 'http://127.0.0.1:10//'
+config cloud 'cloud'
+	option enabled '1'
+	option relay 'wss://relay.example.net'
 `), 'f')
   t.same(c, {
     stateDir: '/srv/h', sqlite: 'wasm', defaultValidFor: '2 hours', backend: 'none', logLevel: 'debug',
@@ -130,6 +134,7 @@ config facebook 'facebook'
     facebook: {
       appId: '4242', appSecret: 's3cret', redirectUri: 'https://portal.example/fb', apiVersion: 'v19.0', dialogUrl: 'http://127.0.0.1:9', graphUrl: 'http://127.0.0.1:10',
     },
+    cloud: { enabled: true, relay: 'wss://relay.example.net', relayAddress: '', credential: '', enrollKey: '', caFile: '', allowGet: false },
     adminPasswordHash: '$scrypt$x',
   })
   t.equal(configFromUci(parseUci("config ubus 'ubus'\n\toption jsonrpc '0'"), 'f').ubus.jsonrpc, 'off')
@@ -163,6 +168,12 @@ const bad: Array<[string, string]> = [
   ["config facebook 'facebook'\n\toption api_version '21'", `f: option hotspotd.facebook.api_version: expected a version like 'v21.0', got "21"`],
   ["config facebook 'facebook'\n\toption redirect_uri '/portal/facebook'", 'f: option hotspotd.facebook.redirect_uri: expected an http(s) URL, got "/portal/facebook"'],
   ["config facebook 'facebook'\n\toption graph_url 'graph'", 'f: option hotspotd.facebook.graph_url: expected an http(s) URL, got "graph"'],
+  ["config cloud 'cloud'\n\toption enabled '1'", 'f: option hotspotd.cloud.relay: required while hotspotd.cloud.enabled is on, got ""'],
+  ...['https://relay.example.net', 'wss://relay.example.net/path', 'wss://u:p@relay.example.net', 'wss://relay.example.net/?a=1', 'wss://relay.example.net/#x', 'wss://203.0.113.9', 'wss://[2001:db8::1]', 'relay.example.net'].map((relay): [string, string] =>
+    [`config cloud 'cloud'\n\toption relay '${relay}'`, `f: option hotspotd.cloud.relay: expected the relay's wss:// URL with its domain name, like 'wss://relay.example.net', got "${relay}"`]),
+  ["config cloud 'cloud'\n\toption relay_address '10.0.0.1/24'", 'f: option hotspotd.cloud.relay_address: expected an IP address or host name, got "10.0.0.1/24"'],
+  // The credential is a secret: the error does not repeat it.
+  ["config cloud 'cloud'\n\toption credential 'not-a-credential'", 'f: option hotspotd.cloud.credential: expected a device credential (<id>.<signature>), got "…"'],
 ]
 for (const [text, message] of bad) {
   t.throws(() => configFromUci(parseUci(text), 'f'), { code: 'CONFIG', message }, message)
@@ -216,6 +227,17 @@ t.test('updateUci reads the file afresh, so edits made meanwhile survive', async
   t.match(readFileSync(file, 'utf8'), "config extra 'x'\n\toption kept 'yes'")
   saveNewApiKey(file)
   t.match(loadConfig(file).config.api.key, /^[0-9a-f]{32}$/)
+})
+
+t.test('the cloud section: a relay, a credential, and the credential an enrollment saves', async (t) => {
+  const credential = `2b080b3af6.${'A'.repeat(43)}`
+  const c = configFromUci(parseUci(`config cloud 'cloud'\n\toption enabled '1'\n\toption relay 'wss://relay.example.net:8443/'\n\toption relay_address '127.0.0.1'\n\toption credential ' ${credential} '\n\toption enroll_key 'e'\n\toption ca_file '/etc/hotspotd/ca.pem'\n\toption allow_get '1'`), 'f')
+  t.same(c.cloud, { enabled: true, relay: 'wss://relay.example.net:8443/', relayAddress: '127.0.0.1', credential, enrollKey: 'e', caFile: '/etc/hotspotd/ca.pem', allowGet: true })
+  const dir = t.testdir({ hotspotd: SHIPPED })
+  const file = join(dir, 'hotspotd')
+  saveCloudCredential(file, credential)
+  t.equal(loadConfig(file).config.cloud.credential, credential, 'saved into hotspotd.cloud.credential')
+  t.equal(loadConfig(file).config.portal.port, 2080, 'the other options stay (comments go, as with uci commit)')
 })
 
 t.test('updateUci names the file and what it saved when the file does not parse', async (t) => {
