@@ -15,6 +15,12 @@ import { tableFromJson } from '../src/ubus/blobmsg'
 import { Attr, encodeMessage, MsgType, type MessageAttr } from '../src/ubus/message'
 import { signatureOf } from '../src/ubus/signature'
 import { UbusdReplay, type Step } from './fixtures/ubusd-replay'
+import { makeTls } from './fixtures/tls'
+import { createServer as createHttpsServer } from 'node:https'
+import { request } from 'node:http'
+import { WebSocketServer } from 'ws'
+import { Mux } from '../src/cloud/mux'
+import { signCredential } from '../src/cloud/credential'
 
 const uci = (o: { sqlite?: string; enabled?: string; get?: string; post?: string; key?: string; port?: string; backend?: string; stateDir?: string; iface?: string; iface2?: string; socket?: string; jsonrpc?: string; hash?: string; ndsctl?: string } = {}): string => `
 config hotspotd 'main'
@@ -656,4 +662,61 @@ t.test('a config emptied under a running daemon (a truncated write) is refused a
   t.ok(r.out.includes(`error: reload: ${join(dir, 'config')} has no sections; keeping the running configuration`))
   t.equal(readFileSync(join(dir, 'config'), 'utf8'), '', 'no key written into it')
   t.equal((await api(d, { 'api-key': 'k'.repeat(32), action: 'get_logins' })).status, 200, 'the API is still on, with its key')
+})
+
+t.test('the cloud endpoint: enrolls, saves the credential in UCI, shows the tunnel in get_status, and serves /api/ through it', async (t) => {
+  const dir = t.testdir({})
+  const tls = makeTls(dir, 'relay.test')
+  const credential = signCredential(Buffer.alloc(32, 3), 'abcdef0123')
+  // A minimal relay: enrollment, then the tunnel, through which this test sends one request.
+  const muxes: Array<Mux> = []
+  const relay = createHttpsServer({ cert: tls.cert, key: tls.key }, (_req, res) => {
+    res.end(JSON.stringify({ id: 'abcdef0123', credential, endpoint: 'https://abcdef0123.relay.test/api/' }))
+  })
+  const wss = new WebSocketServer({ noServer: true })
+  relay.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const mux = new Mux({ role: 'opener', send: (f, done) => { ws.send(f, done) } })
+      ws.on('message', (m: Buffer) => { mux.receive(m) })
+      ws.send(JSON.stringify({ type: 'welcome', id: 'abcdef0123', endpoint: 'https://abcdef0123.relay.test/api/' }))
+      muxes.push(mux)
+    })
+  })
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { relay.closeAllConnections(); relay.close() })
+  const port = (relay.address() as { port: number }).port
+  const file = join(dir, 'hotspotd')
+  writeFileSync(file, `${uci({ stateDir: join(dir, 'state') })}
+config cloud 'cloud'
+	option enabled '1'
+	option relay 'wss://relay.test:${port}'
+	option relay_address '127.0.0.1'
+	option enroll_key 'e'
+	option ca_file '${tls.caFile}'
+`)
+  const r = await run(['--config', file, '--listen', '127.0.0.1:0'])
+  const d = r.daemon as Daemon
+  t.teardown(() => d.close())
+  t.ok(r.out.some((l) => l.includes(`; cloud endpoint via wss://relay.test:${port}`)), 'the start line names the relay')
+  const deadline = Date.now() + 5000
+  while (muxes.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal(loadConfig(file).config.cloud.credential, credential, 'the enrolled credential is saved in hotspotd.cloud.credential')
+  const status = await api(d, { 'api-key': 'k'.repeat(32), action: 'get_status' })
+  t.match((status.body.data as { cloud: unknown }).cloud, { enabled: true, state: 'up', endpoint: 'https://abcdef0123.relay.test/api/', error: null })
+  // Through the tunnel: POST works, GET is refused with the seed's message though api.get is on.
+  const through = (method: string, path: string, body = ''): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+    const req = request({ method, path, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, createConnection: () => (muxes[0] as Mux).open({ client: '203.0.113.9' }) }, (res) => {
+      let text = ''
+      res.on('data', (c: Buffer) => { text += c.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode as number, body: text }) })
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+  const created = await through('POST', '/api/', `api-key=${'k'.repeat(32)}&action=create_voucher&username=cloud1&passcode=p`)
+  t.match(JSON.parse(created.body), { message: 'User added successfully', error: false, user: { username: 'cloud1' } }, 'a voucher created through the tunnel')
+  const get = await through('GET', `/api/?api-key=${'k'.repeat(32)}&action=get_voucher_users`)
+  t.same([get.status, JSON.parse(get.body)], [405, { message: 'API Key not set or method not allowed', error: true }], 'GET through the tunnel is refused unless cloud.allow_get')
+  const other = await through('GET', '/ubus')
+  t.equal(other.status, 404, 'nothing but /api/ is reachable')
 })
