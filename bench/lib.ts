@@ -4,7 +4,8 @@
  * baseline run alternately, several rounds, on the same machine in the same run, and the
  * report is the ratio of their medians with the raw figures beside it.
  */
-import { readFileSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
 
 export interface Figure {
   /** What is measured, e.g. "API reads: get_active_guests, requests/s". */
@@ -56,3 +57,45 @@ export const rssOf = (pid: number): number => {
 
 /** Rounds for display: 3 significant digits. */
 export const round = (x: number): number => Number(x.toPrecision(3))
+
+/** Processes and temporary directories a bench started: killed and removed when it exits. */
+export const children = new Set<ChildProcess>()
+export const dirs: string[] = []
+const cleanup = (): void => {
+  for (const c of children) c.kill('SIGKILL')
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+}
+process.on('exit', cleanup)
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { cleanup(); process.exit(1) })
+
+/** Spawns `node args` and resolves with the port of the first line matching `portLine`. */
+export const startServer = (args: string[], portLine: RegExp): Promise<{ child: ChildProcess; port: number; lines: string[] }> => {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  const lines: string[] = []
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`no start within 15 s:\n${lines.join('\n')}`)) }, 15_000)
+    const collect = (chunk: Buffer): void => {
+      lines.push(...chunk.toString().split('\n').filter(Boolean))
+      const port = lines.map((l) => portLine.exec(l)?.[1]).find((p) => p !== undefined)
+      if (port !== undefined) { clearTimeout(timer); resolve({ child, port: Number(port), lines }) }
+    }
+    child.stdout?.on('data', collect)
+    child.stderr?.on('data', collect)
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited (${code}) before it listened:\n${lines.join('\n')}`)) })
+  })
+}
+
+/** SIGTERM, and waits for the exit. */
+export const stop = async (child: ChildProcess): Promise<void> => {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const gone = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
+  child.kill('SIGTERM')
+  await gone
+}
+
+/** Runs a bench's main, then exits 0, or 1 with the error printed. */
+export const runBench = (main: () => Promise<void>): void => {
+  main().then(() => { cleanup(); process.exit(0) }, (err: unknown) => { console.error(err); cleanup(); process.exit(1) })
+}
