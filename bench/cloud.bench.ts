@@ -65,7 +65,7 @@ const main = async (): Promise<void> => {
   writeFileSync(secretFile, randomBytes(32).toString('hex'))
   const credential = execFileSync(process.execPath, [RELAY, 'credential', '--secret-file', secretFile, ID], { encoding: 'utf8' }).trim()
   const relay = await startServer([RELAY, '--domain', DOMAIN, '--listen', '127.0.0.1:0', '--cert', tls.certFile, '--key', tls.keyFile,
-    '--secret-file', secretFile, '--rate', '1000000', '--burst', '1000000', '--log-level', 'warn'], /127\.0\.0\.1:(\d+)/)
+    '--secret-file', secretFile, '--rate', '1000000', '--burst', '1000000'], /127\.0\.0\.1:(\d+)/)
 
   const stateDir = join(dir, 'state')
   mkdirSync(stateDir)
@@ -79,7 +79,6 @@ const main = async (): Promise<void> => {
   writeFileSync(config, `
 config hotspotd 'main'
 	option backend 'none'
-	option log_level 'warn'
 config api 'api'
 	option enabled '1'
 	option post '1'
