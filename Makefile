@@ -35,10 +35,11 @@ endef
 debs:
 	$(call install-debs,$(DEB_PACKAGES))
 
-dist/hotspotd.js: node_modules/.package-lock.json build.mjs $(shell find src -name '*.ts' 2>/dev/null) package.json
+# One esbuild run makes both bundles: the daemon and the relay (src/relay/, not in the ipk).
+dist/hotspotd.js dist/hotspotd-relay.js &: node_modules/.package-lock.json build.mjs $(shell find src -name '*.ts' 2>/dev/null) package.json
 	node build.mjs
 
-build: dist/hotspotd.js
+build: dist/hotspotd.js dist/hotspotd-relay.js
 
 # Development defaults: state under ./.dev/, API on with GET and POST, a key generated and shown
 # on the first start, listening on 127.0.0.1:8080, no captive portal.

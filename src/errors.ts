@@ -30,12 +30,24 @@ export const SETTINGS_SAVED = 'API settings saved'
 export const NO_SETTING = 'No setting given'
 export const KEY_ROTATED = 'API key regenerated'
 
+/** The relay's (src/relay/): what a client of `https://<id>.<domain>/api/` or a router may hear from it. */
+export const ROUTER_OFFLINE = 'Router is offline'
+export const ROUTER_LOST = 'Connection to the router was lost'
+export const ROUTER_TIMEOUT = 'Router did not answer in time'
+export const ROUTER_BUSY = 'Router is busy, try again later'
+export const TOO_MANY_REQUESTS = 'Too many requests, try again later'
+export const CREDENTIAL_INVALID = 'Device credential is not valid'
+export const CREDENTIAL_FOREIGN = 'Device credential is for another endpoint'
+export const TUNNEL_PROTOCOL = 'Unsupported tunnel protocol'
+export const ENROLL_KEY_INCORRECT = 'Enrollment key is incorrect'
+
 /** Every message in the catalog, seed's first, for the doc-sync test. */
 export const MESSAGES = {
   API_DISABLED, KEY_INCORRECT, KEY_NOT_SET, USERNAME_EXISTS, USER_ADDED, USERNAME_MISSING,
   NO_USERNAME, USER_REMOVED, UNKNOWN_ERROR, NO_ACTION, UNKNOWN_ACTION, TOO_MANY_ATTEMPTS,
   BODY_TOO_LARGE, MALFORMED_BODY, UNSUPPORTED_TYPE, NOT_FOUND, BACKEND_UNAVAILABLE, REPLY_TOO_LARGE,
-  SETTINGS_SAVED, NO_SETTING, KEY_ROTATED,
+  SETTINGS_SAVED, NO_SETTING, KEY_ROTATED, ROUTER_OFFLINE, ROUTER_LOST, ROUTER_TIMEOUT, ROUTER_BUSY,
+  TOO_MANY_REQUESTS, CREDENTIAL_INVALID, CREDENTIAL_FOREIGN, TUNNEL_PROTOCOL, ENROLL_KEY_INCORRECT,
 } as const
 
 /**
