@@ -4,7 +4,7 @@
  * `password`, as the seed's example does.
  */
 import { defineAction } from './spec'
-import { seedRows } from './rows'
+import { mapRows, seedRow } from './rows'
 
 export const getVoucherUsers = defineAction({
   name: 'get_voucher_users',
@@ -12,6 +12,6 @@ export const getVoucherUsers = defineAction({
   access: 'read',
   params: {},
   handler: (_p, ctx) => ({
-    users: seedRows(() => ctx.store.vouchers.list(), { passcode: 'password' }),
+    users: mapRows(ctx.store.vouchers.list(), (v) => seedRow(v, { passcode: 'password' })),
   }),
 })

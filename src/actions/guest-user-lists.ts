@@ -4,7 +4,7 @@
  * which kind of guest they read, so one definition serves all four.
  */
 import { defineAction, type Action } from './spec'
-import { seedRows } from './rows'
+import { mapRows, seedRow } from './rows'
 import type { GuestKind } from '../store/guest-users'
 
 const guestUserList = (name: string, kind: GuestKind, summary: string): Action => defineAction({
@@ -12,7 +12,7 @@ const guestUserList = (name: string, kind: GuestKind, summary: string): Action =
   summary,
   access: 'read',
   params: {},
-  handler: (_p, ctx) => ({ users: seedRows(() => ctx.store.guestUsers.list(kind)) }),
+  handler: (_p, ctx) => ({ users: mapRows(ctx.store.guestUsers.list(kind), (row) => seedRow(row)) }),
 })
 
 export const getEmailUsers = guestUserList('get_email_users', 'email', 'Fetch Email users list')

@@ -5,7 +5,6 @@
  * and yielding to other requests between chunks.
  */
 import type { Writable } from 'node:stream'
-import { JSON_ITEMS } from '../actions/rows'
 
 /**
  * Characters gathered before a write. Small, because what waits to be written is alive when V8
@@ -81,21 +80,8 @@ const drained = (out: Writable): Promise<void> => new Promise<void>((resolve, re
   out.on('close', onClose)
 })
 
-/** Whether `v` is a lazy list that gives its items as JSON text too (actions/rows). */
-const hasJsonItems = (v: object): v is { [JSON_ITEMS]: () => Iterable<string> } => JSON_ITEMS in v
-
 const emit = async (value: unknown, sink: Sink): Promise<void> => {
-  if (isLazyList(value) && hasJsonItems(value)) {
-    // Rows written as their JSON text: no object, no JSON.stringify of a whole object per row.
-    sink.push('[')
-    let first = true
-    for (const text of value[JSON_ITEMS]()) {
-      sink.push(first ? text : `,${text}`)
-      first = false
-      if (sink.full) await sink.flush()
-    }
-    sink.push(']')
-  } else if (isLazyList(value) || (Array.isArray(value) && holdsLazyList(value))) {
+  if (isLazyList(value) || (Array.isArray(value) && holdsLazyList(value))) {
     sink.push('[')
     let first = true
     for (const item of value) {

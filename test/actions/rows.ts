@@ -1,5 +1,5 @@
 import t from 'tap'
-import { JSON_ITEMS, mapRows, seedRow, seedRows } from '../../src/actions/rows'
+import { mapRows, seedRow } from '../../src/actions/rows'
 import { formatLocal, parseLocal } from '../../src/domain/local-time'
 
 t.test('mapRows converts lazily, in order', async (t) => {
@@ -35,24 +35,4 @@ t.test('seedRow formats each time column right when times repeat, within a row a
   t.same(seedRow({ ...row, created_at: b }), { ...expected, created_at: '2025-03-01 23:59:59' }, 'the next row starts afresh')
   const zero = formatLocal(0)
   t.same(seedRow({ id: 0, last_login: 0, created_at: 0 }), { id: 0, last_login: zero, created_at: zero }, 'epoch 0 is a time, not a missing one')
-})
-
-t.test('seedRows reads its rows afresh each time, as seed rows or as the JSON text of each', async (t) => {
-  const at = parseLocal('2025-01-17 10:00:00') as number
-  // Every kind of value a row can hold, keys that need escaping, and values JSON.stringify leaves out.
-  const rows: object[] = [
-    { id: 1, passcode: 'p"q\\\n\u0001é😀', created_at: at, last_modified: at, first_login: null, mac: 'AA:BB:CC:DD:EE:FF', time: at + 1 },
-    { id: 2, passcode: null, created_at: 0, last_login: 1.5, 'odd "key"': -0, big: 1e21, nan: NaN, inf: -Infinity, blob: new Uint8Array([1, 2]) },
-    { gone: undefined, fn: () => 1, id: 3, valid_from: at },
-    {},
-  ]
-  let reads = 0
-  const list = seedRows(() => { reads++; return rows }, { passcode: 'password' })
-  t.equal(reads, 0, 'nothing read before iteration')
-  const objects = [...list]
-  t.same(objects, rows.map((r) => seedRow(r, { passcode: 'password' })), 'the items are seedRow of each row')
-  const texts = [...list[JSON_ITEMS]()]
-  t.same(texts, objects.map((o) => JSON.stringify(o)), 'the texts are exactly JSON.stringify of each item')
-  t.equal(reads, 2, 'each reading reads the rows again')
-  t.same([...seedRows(() => [{ mac: 'x', id: 1 }])[JSON_ITEMS]()], ['{"MAC":"x","id":1}'], 'no renames by default')
 })

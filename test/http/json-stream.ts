@@ -1,7 +1,6 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { ClientGoneError, writeJson } from '../../src/http/json-stream'
-import { JSON_ITEMS, seedRows } from '../../src/actions/rows'
 
 /** A destination that keeps every write; `slow` makes it a slow consumer (it calls back later). */
 const collector = (opts: { highWaterMark?: number; slow?: boolean } = {}): Writable & { writes: string[]; text: () => string } => {
@@ -69,23 +68,6 @@ t.test('a generator inside an object streams as an array', async (t) => {
   t.equal(out.text(), JSON.stringify(expected), 'byte for byte what JSON.stringify of the whole array gives')
   t.ok(out.writes.length > 1, 'written in several chunks, not as one string')
   t.ok(out.writes.slice(0, -1).every((w) => w.length >= 8 * 1024), 'every chunk but the last is at least 8 KiB')
-})
-
-t.test('a lazy list that gives its items as JSON text is written from those texts, in chunks', async (t) => {
-  const rows = [...count(10_000, voucher)] as object[]
-  let objectsRead = 0
-  const list = {
-    * [Symbol.iterator] () { for (const r of rows) { objectsRead++; yield r } },
-    [JSON_ITEMS]: () => rows.map((r) => JSON.stringify(r)),
-  }
-  const out = collector()
-  await writeJson(out, { users: list, empty: { [Symbol.iterator]: () => [][Symbol.iterator](), [JSON_ITEMS]: () => [] } })
-  t.equal(out.text(), JSON.stringify({ users: rows, empty: [] }), 'byte for byte what JSON.stringify of the rows gives')
-  t.equal(objectsRead, 0, 'the items were not read as objects')
-  t.ok(out.writes.length > 1 && out.writes.slice(0, -1).every((w) => w.length >= 8 * 1024), 'in chunks of at least 8 KiB')
-  const one = collector()
-  await writeJson(one, { users: seedRows(() => [{ id: 1, mac: 'm' }]) })
-  t.equal(one.text(), '{"users":[{"id":1,"MAC":"m"}]}', 'seed rows from actions/rows')
 })
 
 t.test('a long list lets other work run between its chunks, not between its rows', async (t) => {
