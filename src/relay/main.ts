@@ -56,9 +56,10 @@ const start = async (opts: RunCommand, proc: RelayProc): Promise<Relay> => {
   const tls = (): { cert: Buffer; key: Buffer } => ({ cert: readOption('cert', opts.cert), key: readOption('key', opts.key) })
   const secret = readSecret(opts.secretFile)
   const enrollKey = opts.enrollKeyFile === undefined ? undefined : readEnrollKey(opts.enrollKeyFile)
+  const { cert, key } = tls()
   let relay: Relay
   try {
-    relay = new Relay({ ...opts, ...tls(), secret, enrollKey, log })
+    relay = new Relay({ ...opts, cert, key, secret, enrollKey, log })
   } catch (err) {
     throw new Error(`--cert ${opts.cert} and --key ${opts.key}: not a certificate and its key (${errorCode(err)})`)
   }
@@ -70,8 +71,8 @@ const start = async (opts: RunCommand, proc: RelayProc): Promise<Relay> => {
   }
   proc.onSignal('SIGHUP', () => {
     try {
-      const { cert, key } = tls()
-      relay.reloadTls(cert, key)
+      const renewed = tls()
+      relay.reloadTls(renewed.cert, renewed.key)
       log.info(`certificate reloaded from ${opts.cert}`)
     } catch (err) {
       log.error(`certificate not reloaded, the old one stays: ${(err as Error).message}`)
