@@ -4,7 +4,7 @@
 DEV_DIR := .dev
 DEV_CONFIG := $(DEV_DIR)/hotspotd.config
 
-.PHONY: all build run test deps debs typecheck clean ipk bench soak
+.PHONY: all build run run-relay test deps debs typecheck clean ipk bench soak
 
 all: build
 
@@ -18,8 +18,10 @@ deps: node_modules/.package-lock.json
 # network namespaces, curl for the guests, and Chromium, in which playwright-core drives the
 # portal's sign-in page; busybox, whose ash is OpenWrt's /bin/sh, for the package's scripts.
 # Installed when missing and we are root; without root the tests that need them say so and are
-# skipped.
-DEB_PACKAGES := opennds nftables iptables curl chromium busybox
+# skipped. openssl makes the throwaway CAs and certificates of the cloud endpoint's tests and of
+# make run-relay; haproxy is the load balancer in front of two relays in
+# test/integration/relay-haproxy.ts, run with the shipped deploy/relay/haproxy.cfg.
+DEB_PACKAGES := opennds nftables iptables curl chromium busybox openssl haproxy
 # make bench compares the big list with Debian's sqlite3 shell.
 BENCH_DEB_PACKAGES := sqlite3
 
@@ -57,6 +59,47 @@ $(DEV_CONFIG):
 	  "	option get '1'" \
 	  "	option key ''" \
 	  "	option port '8080'" > $@
+
+# make run-relay: the cloud API endpoint's relay for *.relay.localhost on 127.0.0.1:8443, with a
+# throwaway CA and wildcard certificate, a secret and an enrollment key made once by openssl in
+# .dev/relay/ (for development only: the CA's key lies beside it).
+RELAY_DIR := $(DEV_DIR)/relay
+RELAY_DOMAIN := relay.localhost
+RELAY_LISTEN := 127.0.0.1:8443
+EC_KEY := -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes
+
+$(RELAY_DIR)/cert.pem:
+	@mkdir -p $(RELAY_DIR)
+	@umask 077; cd $(RELAY_DIR) && \
+	  openssl req -x509 $(EC_KEY) -keyout ca-key.pem -out ca.pem -days 825 -subj '/CN=hotspotd make run-relay CA' \
+	    -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null && \
+	  openssl req $(EC_KEY) -keyout key.pem -out cert.csr -subj '/CN=$(RELAY_DOMAIN)' 2>/dev/null && \
+	  printf '%s\n' 'subjectAltName=DNS:$(RELAY_DOMAIN),DNS:*.$(RELAY_DOMAIN)' 'basicConstraints=critical,CA:FALSE' \
+	    'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' > cert.ext && \
+	  openssl x509 -req -in cert.csr -CA ca.pem -CAkey ca-key.pem -set_serial 0x$$(openssl rand -hex 8) -days 825 \
+	    -extfile cert.ext -out cert.pem 2>/dev/null && \
+	  openssl rand -hex 32 > secret && openssl rand -hex 16 > enroll-key
+	@echo "make: made a throwaway CA, a certificate for $(RELAY_DOMAIN) and *.$(RELAY_DOMAIN), a secret and an enrollment key in $(RELAY_DIR)/"
+
+run-relay: build $(RELAY_DIR)/cert.pem
+	@printf '%s\n' \
+	  "The relay serves https://<id>.$(RELAY_DOMAIN):8443/api/ on $(RELAY_LISTEN); its CA is $(CURDIR)/$(RELAY_DIR)/ca.pem." \
+	  "Point make run's daemon at it: add to $(DEV_CONFIG), then restart make run (it enrolls and logs its endpoint)" \
+	  "" \
+	  "config cloud 'cloud'" \
+	  "	option enabled '1'" \
+	  "	option relay 'wss://$(RELAY_DOMAIN):8443'" \
+	  "	option relay_address '127.0.0.1'" \
+	  "	option ca_file '$(CURDIR)/$(RELAY_DIR)/ca.pem'" \
+	  "	option enroll_key '$$(cat $(RELAY_DIR)/enroll-key)'" \
+	  "" \
+	  "Or give a router a credential instead of the enrollment key:" \
+	  "  node dist/hotspotd-relay.js credential --secret-file $(RELAY_DIR)/secret" \
+	  "Then, with <id> from the daemon's log:" \
+	  "  curl --resolve <id>.$(RELAY_DOMAIN):8443:127.0.0.1 --cacert $(RELAY_DIR)/ca.pem -d api-key=KEY -d action=get_voucher_users https://<id>.$(RELAY_DOMAIN):8443/api/" \
+	  ""
+	node dist/hotspotd-relay.js --domain $(RELAY_DOMAIN) --listen $(RELAY_LISTEN) --cert $(RELAY_DIR)/cert.pem --key $(RELAY_DIR)/key.pem \
+	  --secret-file $(RELAY_DIR)/secret --enroll-key-file $(RELAY_DIR)/enroll-key
 
 # The OpenWrt package, architecture 'all' (JavaScript and WebAssembly): dist/hotspotd_<ver>_all.ipk.
 ipk: build
