@@ -99,7 +99,16 @@ export const forwardRequest = (mux: Mux, req: IncomingMessage, res: ServerRespon
   out.on('response', (answer) => {
     // From here the timeout is for silence: an answer that stops for that long is cut.
     timer.refresh()
-    res.writeHead(answer.statusCode as number, answer.statusMessage, responseHeaders(answer.rawHeaders))
+    // The reason phrase is node's own: the router's could hold bytes node refuses to write.
+    try {
+      res.writeHead(answer.statusCode as number, responseHeaders(answer.rawHeaders))
+    } catch {
+      // An answer node parses but will not write (a status under 100, a DEL in a header): not
+      // HTTP enough to pass on. Thrown here, it would reach the tunnel's message handler.
+      res.statusMessage = '' // writeHead kept the phrase of the status it refused
+      fail('lost')
+      return
+    }
     answer.on('data', (chunk: Buffer) => {
       meter.bytes += chunk.length
       timer.refresh()

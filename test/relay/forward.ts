@@ -248,6 +248,29 @@ t.test('a tunnel carrying its most streams answers 503, and so does a router ref
   t.equal((await held).body, '/api/held')
 })
 
+t.test('an answer that is not HTTP enough to pass on gets 502, and the tunnel stays up', async (t) => {
+  const rig = await startRelay(t, { timeoutMs: 500 })
+  let answer = ''
+  const standIn = await rig.connect(ID, (req) => {
+    req.socket.write(Buffer.from(answer, 'latin1'))
+    req.socket.end()
+  })
+  const cases: Array<[string, number, string, string]> = [
+    ['HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n', 502, envelope('Connection to the router was lost'), 'a status under 100'],
+    ['HTTP/1.1 200 OK\r\nX-A: a\x7fb\r\nContent-Length: 0\r\n\r\n', 502, envelope('Connection to the router was lost'), 'a header value node will not write'],
+    ['not http at all\r\n\r\n', 502, envelope('Connection to the router was lost'), 'no HTTP'],
+    ['HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\n\r\nok', 200, 'ok', 'a reason phrase node will not write: node\'s own is sent'],
+    ['HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n', 504, envelope('Router did not answer in time'), 'an upgrade is no answer'],
+  ]
+  for (const [raw, status, body, what] of cases) {
+    answer = raw
+    const a = await rig.fetch(ID)
+    t.same([a.status, a.body], [status, body], what)
+  }
+  t.equal(standIn.ws.readyState, standIn.ws.OPEN, 'none of it took the tunnel down')
+  t.match(rig.lines.join('\n'), new RegExp(`GET /api/ 502 60 \\d+ms\\n[^]*GET /api/ 200 2 `), 'logged as answered')
+})
+
 t.test('a tunnel already closing is offline to new requests', async (t) => {
   // A Mux whose channel is closed, as a tunnel is between its drop and its close event.
   const mux = new Mux({ role: 'opener', send: (_f, done) => { done() } })
