@@ -185,7 +185,7 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
     now: io.now,
     interfaces: io.interfaces,
     network: io.network,
-    loginOf: ({ kind, id }) => kind === 'voucher' ? store.vouchers.byId(id)?.username : store.guestUsers.identityOf(kind, id),
+    loginOf: ({ kind, id }) => kind === 'voucher' ? store.vouchers.usernameOf(id) : store.guestUsers.identityOf(kind, id),
   }
   ctx.backend = createBackend(config.backend, backendDeps)
   /** Counts usage and enforces vouchers while openNDS is the backend. */

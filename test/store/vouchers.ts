@@ -154,6 +154,8 @@ eachDriver(t, (t, driver) => {
     const alice = vouchers.insert(voucher('alice'))
     t.same(vouchers.byId(alice.id), alice)
     t.equal(vouchers.byId(alice.id + 1), undefined)
+    t.equal(vouchers.usernameOf(alice.id), alice.username, 'usernameOf reads the username alone')
+    t.equal(vouchers.usernameOf(alice.id + 1), undefined, 'and nothing for an id with no voucher')
     t.end()
   })
 
