@@ -8,7 +8,7 @@
  */
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { ID_PATTERN } from '../cloud/credential'
 import { ENROLL_PATH, HEALTH_PATH, TUNNEL_PATH } from '../cloud/protocol'
@@ -85,6 +85,8 @@ export class Relay {
   private readonly trust
   private readonly nowMs: () => number
   private readonly busy = new Set<ServerResponse>()
+  /** Every connection, whatever its state (a TLS handshake never finished is no HTTP connection yet). */
+  private readonly sockets = new Set<Socket>()
   private stopping: Promise<void> | undefined
 
   constructor (private readonly opts: RelayOptions) {
@@ -102,7 +104,13 @@ export class Relay {
       deadAfterMs: opts.deadAfterMs,
       maxStreams: opts.maxStreams,
     })
-    this.server = createServer({ cert: opts.cert, key: opts.key, headersTimeout: 20_000, requestTimeout: 120_000 })
+    // Idle keep-alive connections stay 65 s: a load balancer in front reuses and closes them
+    // first (HAProxy's pool-purge-delay is 5 s), so it never sends a request into one closing here.
+    this.server = createServer({ cert: opts.cert, key: opts.key, headersTimeout: 20_000, requestTimeout: 120_000, keepAliveTimeout: 65_000 })
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket)
+      socket.on('close', () => { this.sockets.delete(socket) })
+    })
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => { this.request(req, res) })
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { this.upgrade(req, socket, head) })
   }
@@ -212,6 +220,8 @@ export class Relay {
       while (this.busy.size > 0 && this.nowMs() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
       await this.tunnels.closeAll()
       this.server.closeAllConnections()
+      // What is left never became an HTTP connection (a TLS handshake stalled): node would wait for it.
+      for (const socket of this.sockets) socket.destroy()
       await closed
     })()
     return this.stopping

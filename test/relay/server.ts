@@ -1,6 +1,7 @@
 import t from 'tap'
 import { X509Certificate } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { connect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { verifyCredential } from '../../src/cloud/credential'
 import { CLOSE_GOING_AWAY, ENROLL_PATH, HEALTH_PATH, SUBPROTOCOL, TUNNEL_PATH } from '../../src/cloud/protocol'
@@ -201,6 +202,17 @@ t.test('past the grace, what is still under way is lost with the tunnels', async
   await until(() => s.opened.length === 1, 2000, () => 'not forwarded')
   await rig.relay.stop(100)
   t.same([(await pending).status, (await pending).body], [502, envelope('Connection to the router was lost')])
+})
+
+t.test('stopping does not wait for a connection that never finished its TLS handshake', async (t) => {
+  const rig = await startRelay(t)
+  const silent = connect(rig.port, '127.0.0.1')
+  await new Promise((resolve) => silent.once('connect', resolve))
+  const closed = new Promise((resolve) => silent.once('close', resolve))
+  const t0 = Date.now()
+  await rig.relay.stop(100)
+  await closed
+  t.ok(Date.now() - t0 < 3000, `stopped in ${Date.now() - t0} ms, not at node's 120 s handshake timeout`)
 })
 
 t.test('a tunnel asked for while the relay stops is not found', async (t) => {
