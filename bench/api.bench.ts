@@ -12,12 +12,11 @@
  * on a router). A third figure, a read that needs no backend (`get_voucher_users` of those 50
  * vouchers, before any create_voucher round), shows what the HTTP and API layers cost on their own.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { Agent, request } from 'node:http'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { alternate, median, report, round } from './lib'
+import { alternate, benchConfig, dirs, median, report, round, runBench, startServer, stop } from './lib'
 import { openStore } from '../src/store/db'
 import { createLogger } from '../src/log'
 
@@ -28,41 +27,6 @@ const GUESTS = 50
 const ROUNDS = 5
 const ROUND_MS = 3000
 const CONNECTIONS = 16
-
-const children = new Set<ChildProcess>()
-const dirs: string[] = []
-const cleanup = (): void => {
-  for (const c of children) c.kill('SIGKILL')
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-}
-process.on('exit', cleanup)
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { cleanup(); process.exit(1) })
-
-/** Spawns `args` and resolves with the port of the first line matching `portLine`. */
-const startServer = (args: string[], portLine: RegExp): Promise<{ child: ChildProcess; port: number; lines: string[] }> => {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  const lines: string[] = []
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`no start within 15 s:\n${lines.join('\n')}`)) }, 15_000)
-    const collect = (chunk: Buffer): void => {
-      lines.push(...chunk.toString().split('\n').filter(Boolean))
-      const port = lines.map((l) => portLine.exec(l)?.[1]).find((p) => p !== undefined)
-      if (port !== undefined) { clearTimeout(timer); resolve({ child, port: Number(port), lines }) }
-    }
-    child.stdout?.on('data', collect)
-    child.stderr?.on('data', collect)
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited (${code}) before it listened:\n${lines.join('\n')}`)) })
-  })
-}
-
-const stop = async (child: ChildProcess): Promise<void> => {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const gone = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
-  child.kill('SIGTERM')
-  await gone
-}
 
 interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
 
@@ -141,22 +105,13 @@ const main = async (): Promise<void> => {
   writeFileSync(ndsctl, `#!/bin/sh\n[ "$1" = json ] && [ $# -eq 1 ] && exec cat '${join(dir, 'ndsctl.json')}'\necho "ndsctl $*: not in this bench" >&2\nexit 1\n`)
   chmodSync(ndsctl, 0o755)
   const config = join(dir, 'config')
-  writeFileSync(config, `
-config hotspotd 'main'
-	option backend 'opennds'
-config api 'api'
-	option enabled '1'
-	option post '1'
-	option key '${KEY}'
-config ubus 'ubus'
-	option jsonrpc '0'
-config opennds 'opennds'
+  writeFileSync(config, benchConfig(KEY, { backend: 'opennds' }, `config opennds 'opennds'
 	option ndsctl '${ndsctl}'
 	option binauth_spool '${join(dir, 'binauth')}'
 	list leases '${join(dir, 'no-leases')}'
 config portal 'portal'
 	option enabled '0'
-`)
+`))
   // The 50 vouchers whose sessions openNDS lists: valid always, unlimited, so the enforcer leaves them be.
   const store = openStore(stateDir, createLogger(() => {}), 'native')
   try {
@@ -244,4 +199,4 @@ config portal 'portal'
   }
 }
 
-main().then(() => { cleanup(); process.exit(0) }, (err: unknown) => { console.error(err); cleanup(); process.exit(1) })
+runBench(main)

@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { median, report, round, rssOf } from './lib'
+import { benchConfig, median, report, round, rssOf } from './lib'
 import { openStore } from '../src/store/db'
 import { createLogger } from '../src/log'
 
@@ -174,17 +174,7 @@ const main = async (): Promise<void> => {
   const stateDir = join(dir, 'state')
   const configOf = (engine: Engine): string => {
     const config = join(dir, `config.${engine}`)
-    writeFileSync(config, `
-config hotspotd 'main'
-	option backend 'none'
-	option sqlite '${engine}'
-config api 'api'
-	option enabled '1'
-	option post '1'
-	option key '${KEY}'
-config ubus 'ubus'
-	option jsonrpc '0'
-`)
+    writeFileSync(config, benchConfig(KEY, { backend: 'none', sqlite: engine }))
     return config
   }
   mkdirSync(stateDir)

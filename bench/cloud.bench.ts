@@ -18,7 +18,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { alternate, dirs, median, report, round, runBench, startServer, stop } from './lib'
+import { alternate, benchConfig, dirs, median, report, round, runBench, startServer, stop } from './lib'
 import { openStore } from '../src/store/db'
 import { createLogger } from '../src/log'
 import { makeTls } from '../test/fixtures/tls'
@@ -76,22 +76,13 @@ const main = async (): Promise<void> => {
     store.close()
   }
   const config = join(dir, 'config')
-  writeFileSync(config, `
-config hotspotd 'main'
-	option backend 'none'
-config api 'api'
-	option enabled '1'
-	option post '1'
-	option key '${KEY}'
-config ubus 'ubus'
-	option jsonrpc '0'
-config cloud 'cloud'
+  writeFileSync(config, benchConfig(KEY, { backend: 'none' }, `config cloud 'cloud'
 	option enabled '1'
 	option relay 'wss://${DOMAIN}:${relay.port}'
 	option relay_address '127.0.0.1'
 	option credential '${credential}'
 	option ca_file '${tls.caFile}'
-`)
+`))
   const daemon = await startServer([BUNDLE, '--config', config, '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--ubus-socket', join(dir, 'no-ubusd.sock')], / started: .* on 127\.0\.0\.1:(\d+)/)
 
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: CONNECTIONS })

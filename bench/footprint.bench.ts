@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { median, report, round, rssOf } from './lib'
+import { benchConfig, median, report, round, rssOf } from './lib'
 
 const BUNDLE = resolve('dist/hotspotd.js')
 const KEY = 'benchkey0123456789abcdef01234567'
@@ -121,17 +121,7 @@ const main = async (): Promise<void> => {
     const config = join(dir, `config.${engine}`)
     const state = join(dir, `state.${engine}`)
     mkdirSync(state)
-    writeFileSync(config, `
-config hotspotd 'main'
-	option backend 'none'
-	option sqlite '${engine}'
-config api 'api'
-	option enabled '1'
-	option post '1'
-	option key '${KEY}'
-config ubus 'ubus'
-	option jsonrpc '0'
-`)
+    writeFileSync(config, benchConfig(KEY, { backend: 'none', sqlite: engine }))
     return { config, state }
   }
   const engines = { native: setup('native'), wasm: setup('wasm') }

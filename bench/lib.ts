@@ -99,3 +99,17 @@ export const stop = async (child: ChildProcess): Promise<void> => {
 export const runBench = (main: () => Promise<void>): void => {
   main().then(() => { cleanup(); process.exit(0) }, (err: unknown) => { console.error(err); cleanup(); process.exit(1) })
 }
+
+/**
+ * The UCI file of a benched daemon: the API on (POST, `key`), no built-in /ubus, `main` options
+ * (backend, sqlite...) and any further sections as UCI text.
+ */
+export const benchConfig = (key: string, main: Record<string, string>, more = ''): string => `
+config hotspotd 'main'
+${Object.entries(main).map(([k, v]) => `\toption ${k} '${v}'\n`).join('')}config api 'api'
+	option enabled '1'
+	option post '1'
+	option key '${key}'
+config ubus 'ubus'
+	option jsonrpc '0'
+${more}`
