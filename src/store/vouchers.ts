@@ -3,7 +3,7 @@
  * The vouchers table. A write is one statement in one transaction: it is on disk when the
  * call returns, or it left nothing behind.
  */
-import type { Database } from './driver'
+import type { Database, Statement } from './driver'
 import { constraintOf } from './driver'
 import { pages } from './pages'
 import { ApiError, USERNAME_EXISTS } from '../errors'
@@ -31,6 +31,19 @@ export type NewVoucher = Pick<VoucherRow,
   'username' | 'passcode' | 'fullname' | 'valid_for' | 'valid_from' | 'created_at' |
   'download_limit' | 'upload_limit'>
 
+/** The columns a voucher page may be sorted by, each backed by an index (migration 3). */
+export const VOUCHER_SORTS = ['username', 'fullname', 'created_at', 'valid_from', 'first_login', 'last_login'] as const
+export type VoucherSort = typeof VOUCHER_SORTS[number]
+
+export interface VoucherQuery {
+  /** A substring of the username or the full name, in any case (ASCII); '' or undefined: every voucher. */
+  search?: string | undefined
+  sort: VoucherSort
+  order: 'asc' | 'desc'
+  offset: number
+  limit: number
+}
+
 export interface Vouchers {
   /** @throws ApiError('conflict', USERNAME_EXISTS) when the username is taken, in any case */
   insert: (v: NewVoucher) => VoucherRow
@@ -43,6 +56,8 @@ export interface Vouchers {
   /** Every voucher in id order, read lazily. */
   list: () => Iterable<VoucherRow>
   count: () => number
+  /** One page of vouchers matching `q.search`, in `q.sort` order (ties by id), and how many match in all. */
+  page: (q: VoucherQuery) => { total: number; rows: VoucherRow[] }
   /**
    * Records a login of voucher `id` at `now` (epoch seconds), in one transaction: `last_login =
    * now`, and when `firstLogin`, `first_login = now` if it is still null (a login that started the
@@ -55,6 +70,44 @@ export interface Vouchers {
 // In the order of the seed's voucher list.
 const COLUMNS = `id, username, passcode, fullname, created_at, last_modified, first_login,
   last_login, valid_for, valid_from, mac, download_limit, upload_limit`
+
+/** `%text%` for LIKE, with LIKE's own wildcards in `text` taken literally. */
+export const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, '\\$&')}%`
+
+// The sort column as ORDER BY names it: fullname in any case, as its index is built.
+const ORDER_BY: Readonly<Record<VoucherSort, string>> = {
+  username: 'username',
+  fullname: 'fullname COLLATE NOCASE',
+  created_at: 'created_at',
+  valid_from: 'valid_from',
+  first_login: 'first_login',
+  last_login: 'last_login',
+}
+
+const MATCH = "(username LIKE @pattern ESCAPE '\\' OR fullname LIKE @pattern ESCAPE '\\')"
+
+/** The statements behind `page`, prepared on first use: one per sort, order and search-or-not. */
+const pageStatements = (db: Database): ((q: VoucherQuery) => { count: Statement<{ n: number }>; rows: Statement<VoucherRow> }) => {
+  const cache = new Map<string, { count: Statement<{ n: number }>; rows: Statement<VoucherRow> }>()
+  return (q) => {
+    const searching = q.search !== undefined && q.search !== ''
+    const key = `${q.sort} ${q.order} ${searching}`
+    let stmts = cache.get(key)
+    if (stmts === undefined) {
+      const where = searching ? `WHERE ${MATCH}` : ''
+      const dir = q.order === 'desc' ? 'DESC' : 'ASC'
+      // username is unique, so it needs no tie-break (and its index holds no other order).
+      const ties = q.sort === 'username' ? '' : `, id ${dir}`
+      stmts = {
+        count: db.prepare<{ n: number }>(`SELECT count(*) AS n FROM vouchers ${where}`),
+        rows: db.prepare<VoucherRow>(`SELECT ${COLUMNS} FROM vouchers ${where}
+          ORDER BY ${ORDER_BY[q.sort]} ${dir}${ties} LIMIT @limit OFFSET @offset`),
+      }
+      cache.set(key, stmts)
+    }
+    return stmts
+  }
+}
 
 export const createVouchers = (db: Database): Vouchers => {
   const insert = db.prepare<VoucherRow>(`INSERT INTO vouchers
@@ -71,6 +124,7 @@ export const createVouchers = (db: Database): Vouchers => {
   const count = db.prepare<{ n: number }>('SELECT count(*) AS n FROM vouchers')
   const stampFirst = db.prepare('UPDATE vouchers SET first_login = @now WHERE id = @id AND first_login IS NULL')
   const stampLast = db.prepare('UPDATE vouchers SET last_login = @now WHERE id = @id')
+  const statementsFor = pageStatements(db)
   return {
     insert: (v) => {
       try {
@@ -86,6 +140,15 @@ export const createVouchers = (db: Database): Vouchers => {
     usernameOf: (id) => usernameOf.get({ id })?.username,
     list: () => pages(page),
     count: () => (count.get() as { n: number }).n,
+    page: (q) => {
+      const stmts = statementsFor(q)
+      const pattern = q.search === undefined || q.search === '' ? {} : { pattern: likePattern(q.search) }
+      // One transaction: the total and the page are read from the same snapshot.
+      return db.transaction(() => ({
+        total: (stmts.count.get(pattern) as { n: number }).n,
+        rows: stmts.rows.all({ ...pattern, limit: q.limit, offset: q.offset }),
+      }))
+    },
     recordLogin: (id, now, firstLogin) => db.transaction(() => {
       const stamped = firstLogin && stampFirst.run({ id, now }).changes > 0
       stampLast.run({ id, now })

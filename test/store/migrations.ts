@@ -128,8 +128,10 @@ eachDriver(t, (t, driver) => {
     const db = migratedDb(t, driver)
     const indexes = db.prepare<{ name: string; tbl_name: string }>(
       "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%' ORDER BY name").all()
-    t.same(indexes, [{ name: 'free_users_mac', tbl_name: 'free_users' }, { name: 'logins_time', tbl_name: 'logins' }],
-      'free_users by mac and logins by time')
+    t.same(indexes, [
+      { name: 'free_users_mac', tbl_name: 'free_users' }, { name: 'logins_time', tbl_name: 'logins' },
+      ...['created_at', 'first_login', 'fullname', 'last_login', 'valid_from'].map((c) => ({ name: `vouchers_${c}`, tbl_name: 'vouchers' })),
+    ], 'free_users by mac, logins by time, vouchers by every column the panel sorts by')
     t.end()
   })
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ApiError } from '../../src/errors'
-import type { NewVoucher, VoucherRow } from '../../src/store/vouchers'
+import { likePattern, VOUCHER_SORTS, type NewVoucher, type VoucherQuery, type VoucherRow } from '../../src/store/vouchers'
 import { errorOf } from '../fixtures/error-of'
 import { copyOnDisk, eachDriver, freshStore, sqliteError } from '../fixtures/store'
 
@@ -217,4 +217,60 @@ eachDriver(t, (t, driver) => {
     t.same(store.vouchers.byId(alice.id), alice, 'the first_login written before it is rolled back')
     t.end()
   })
+
+  t.test('page sorts, searches and pages, with the total of what matches', (t) => {
+    const { vouchers } = freshStore(t, driver)
+    const rows = [
+      vouchers.insert(voucher('bob', { fullname: 'zoe Hill', created_at: 30, valid_from: 5 })),
+      vouchers.insert(voucher('Alice', { fullname: 'Amy 100%', created_at: 10, valid_from: 5 })),
+      vouchers.insert(voucher('carol', { fullname: 'Ann_Lee', created_at: 20, valid_from: 1 })),
+    ]
+    vouchers.recordLogin(rows[2]!.id, 900, true)
+    const names = (q: Partial<VoucherQuery>): string[] =>
+      vouchers.page({ sort: 'username', order: 'asc', offset: 0, limit: 50, ...q }).rows.map((r) => r.username)
+    // [case, query, usernames expected]
+    const cases: ReadonlyArray<[string, Partial<VoucherQuery>, string[]]> = [
+      ['username, any case', {}, ['Alice', 'bob', 'carol']],
+      ['username descending', { order: 'desc' }, ['carol', 'bob', 'Alice']],
+      ['fullname, any case', { sort: 'fullname' }, ['Alice', 'carol', 'bob']],
+      ['created_at', { sort: 'created_at' }, ['Alice', 'carol', 'bob']],
+      ['valid_from, ties by id', { sort: 'valid_from' }, ['carol', 'bob', 'Alice']],
+      ['valid_from descending, ties by id descending', { sort: 'valid_from', order: 'desc' }, ['Alice', 'bob', 'carol']],
+      ['first_login: never logged in first', { sort: 'first_login' }, ['bob', 'Alice', 'carol']],
+      ['last_login descending', { sort: 'last_login', order: 'desc' }, ['carol', 'Alice', 'bob']],
+      ['offset and limit', { offset: 1, limit: 1 }, ['bob']],
+      ['offset past the end', { offset: 5 }, []],
+      ['search in the username, any case', { search: 'ALI' }, ['Alice']],
+      ['search in the full name', { search: 'hill' }, ['bob']],
+      ['search matching both', { search: 'a' }, ['Alice', 'carol']],
+      ['% is a literal', { search: '0%' }, ['Alice']],
+      ['_ is a literal', { search: 'n_l' }, ['carol']],
+      ['no match', { search: 'zzz' }, []],
+    ]
+    for (const [name, q, expected] of cases) t.same(names(q), expected, name)
+    t.equal(vouchers.page({ sort: 'username', order: 'asc', offset: 0, limit: 1 }).total, 3, 'total counts every voucher, not the page')
+    t.equal(vouchers.page({ search: 'a', sort: 'username', order: 'asc', offset: 1, limit: 1 }).total, 2, 'total counts what matches')
+    t.same(vouchers.page({ search: 'bob', sort: 'username', order: 'asc', offset: 0, limit: 5 }).rows, [rows[0]], 'rows are whole stored rows')
+    t.end()
+  })
+
+  t.test('every sort walks an index: no sort step over the table', (t) => {
+    const { db } = freshStore(t, driver)
+    for (const sort of VOUCHER_SORTS) {
+      for (const order of ['asc', 'desc'] as const) {
+        const dir = order.toUpperCase()
+        const by = sort === 'fullname' ? 'fullname COLLATE NOCASE' : sort
+        const sql = `EXPLAIN QUERY PLAN SELECT * FROM vouchers ORDER BY ${by} ${dir}${sort === 'username' ? '' : `, id ${dir}`} LIMIT 50 OFFSET 100`
+        const plan = db.prepare<{ detail: string }>(sql).all().map((r) => r.detail).join('; ')
+        t.notMatch(plan, /TEMP B-TREE/, `${sort} ${order}: ${plan}`)
+        t.match(plan, /USING (COVERING )?INDEX/, `${sort} ${order} uses an index`)
+      }
+    }
+    t.end()
+  })
+})
+
+t.test('likePattern wraps the text in % and escapes LIKE\'s wildcards', async (t) => {
+  t.equal(likePattern('ab'), '%ab%')
+  t.equal(likePattern('1%_\\'), '%1\\%\\_\\\\%')
 })
