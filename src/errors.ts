@@ -29,6 +29,15 @@ export const REPLY_TOO_LARGE = 'Reply too large for ubus, use the HTTP API'
 export const SETTINGS_SAVED = 'API settings saved'
 export const NO_SETTING = 'No setting given'
 export const KEY_ROTATED = 'API key regenerated'
+export const VOUCHERS_ADDED = 'Vouchers added successfully'
+export const GUEST_DISCONNECTED = 'Guest disconnected'
+export const GUEST_NOT_FOUND = 'No active guest with that MAC address'
+
+/** The admin panel's door (src/admin/): its sign-in and sessions. */
+export const NOT_SIGNED_IN = 'Not signed in'
+export const SIGN_IN_FAILED = 'Wrong username or password'
+export const NOT_ALLOWED = 'Not allowed'
+export const FOREIGN_REQUEST = 'Request did not come from the panel'
 
 /** The relay's (src/relay/): what a client of `https://<id>.<domain>/api/` or a router may hear from it. */
 export const ROUTER_OFFLINE = 'Router is offline'
@@ -46,7 +55,8 @@ export const MESSAGES = {
   API_DISABLED, KEY_INCORRECT, KEY_NOT_SET, USERNAME_EXISTS, USER_ADDED, USERNAME_MISSING,
   NO_USERNAME, USER_REMOVED, UNKNOWN_ERROR, NO_ACTION, UNKNOWN_ACTION, TOO_MANY_ATTEMPTS,
   BODY_TOO_LARGE, MALFORMED_BODY, UNSUPPORTED_TYPE, NOT_FOUND, BACKEND_UNAVAILABLE, REPLY_TOO_LARGE,
-  SETTINGS_SAVED, NO_SETTING, KEY_ROTATED, ROUTER_OFFLINE, ROUTER_LOST, ROUTER_TIMEOUT, ROUTER_BUSY,
+  SETTINGS_SAVED, NO_SETTING, KEY_ROTATED, VOUCHERS_ADDED, GUEST_DISCONNECTED, GUEST_NOT_FOUND,
+  NOT_SIGNED_IN, SIGN_IN_FAILED, NOT_ALLOWED, FOREIGN_REQUEST, ROUTER_OFFLINE, ROUTER_LOST, ROUTER_TIMEOUT, ROUTER_BUSY,
   TOO_MANY_REQUESTS, CREDENTIAL_INVALID, CREDENTIAL_FOREIGN, TUNNEL_PROTOCOL, ENROLL_KEY_INCORRECT,
 } as const
 
