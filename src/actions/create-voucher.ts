@@ -20,10 +20,51 @@ const USERNAME_DRAWS = 5
 const VALID_FOR_HELP = "must be one of 'always', '1 hour' to '23 hours', '1 day' to '30 days', " +
   "'35 days' to '60 days' in steps of 5 days, '90 days', '120 days', '150 days', '180 days', '365 days'"
 
-const checked = (name: string, value: string | undefined): string | undefined => {
+/** Checks a supplied username, passcode, full name or prefix; undefined stays undefined. */
+export const checked = (name: string, value: string | undefined): string | undefined => {
   const problem = value === undefined ? null : credentialProblem(value)
   if (problem !== null) throw invalidParam(name, problem)
   return value
+}
+
+/** What a new voucher's settings may carry, as create_voucher and create_vouchers take them. */
+export interface SettingsParams {
+  valid_for?: string | undefined
+  valid_from?: string | undefined
+  download_limit?: number | undefined
+  upload_limit?: number | undefined
+}
+
+/**
+ * The checked validity and limits of a new voucher, stamped now: the preset when valid_for is
+ * not given, now when valid_from is not, unlimited (0) for a limit out of bounds.
+ * @throws ApiError('invalid') naming valid_for or valid_from
+ */
+export const voucherSettings = (p: SettingsParams, ctx: ActionContext): Pick<VoucherRow, 'valid_for' | 'valid_from' | 'created_at' | 'download_limit' | 'upload_limit'> => {
+  const now = epoch(ctx.now())
+  const validFor = canonicalValidFor(p.valid_for ?? ctx.defaultValidFor())
+  if (validFor === null) throw invalidParam('valid_for', VALID_FOR_HELP)
+  const validFrom = p.valid_from === undefined ? now : parseLocal(p.valid_from)
+  if (validFrom === null) throw invalidParam('valid_from', 'expected "YYYY-MM-DD HH:MM:SS" (router local time)')
+  return { valid_for: validFor, valid_from: validFrom, created_at: now, download_limit: limitMb(p.download_limit), upload_limit: limitMb(p.upload_limit) }
+}
+
+/** A new voucher as the seed's create reply shows it: the limits are strings, unlike in the voucher list. */
+export const userReply = (v: VoucherRow): Record<string, unknown> => ({
+  id: v.id,
+  username: v.username,
+  passcode: v.passcode,
+  fullname: v.fullname,
+  valid_for: v.valid_for,
+  valid_from: formatLocal(v.valid_from),
+  download_limit: String(v.download_limit),
+  upload_limit: String(v.upload_limit),
+})
+
+/** Logs a new voucher and sends its `hotspot.voucher` `created` event. */
+export const announceCreated = (ctx: ActionContext, v: VoucherRow): void => {
+  ctx.log.info(`voucher ${v.username} created (valid for ${v.valid_for})`)
+  ctx.emit('hotspot.voucher', { event: 'created', username: v.username, valid_for: v.valid_for, valid_from: formatLocal(v.valid_from) })
 }
 
 const insertWithFreshUsername = (ctx: ActionContext, fields: Omit<VoucherRow, 'id' | 'username' | 'last_modified' | 'first_login' | 'last_login' | 'mac'>): VoucherRow => {
@@ -52,40 +93,17 @@ export const createVoucher = defineAction({
     upload_limit: { type: 'integer', lenient: true, doc: `Upload allowance in MB from ${LIMIT_MIN_MB} to ${LIMIT_MAX_MB}. If unset or out of bounds, unlimited (0).` },
   },
   handler: (p, ctx) => {
-    const now = epoch(ctx.now())
-    const validFor = canonicalValidFor(p.valid_for ?? ctx.defaultValidFor())
-    if (validFor === null) throw invalidParam('valid_for', VALID_FOR_HELP)
-    const validFrom = p.valid_from === undefined ? now : parseLocal(p.valid_from)
-    if (validFrom === null) throw invalidParam('valid_from', 'expected "YYYY-MM-DD HH:MM:SS" (router local time)')
+    const settings = voucherSettings(p, ctx)
     const username = checked('username', p.username)
     const fields = {
+      ...settings,
       passcode: checked('passcode', p.passcode) ?? randomCode(PASSCODE_LENGTH),
       fullname: checked('fullname', p.fullname) ?? randomFullname(),
-      valid_for: validFor,
-      valid_from: validFrom,
-      created_at: now,
-      download_limit: limitMb(p.download_limit),
-      upload_limit: limitMb(p.upload_limit),
     }
     const v = username === undefined
       ? insertWithFreshUsername(ctx, fields)
       : ctx.store.vouchers.insert({ ...fields, username })
-    ctx.log.info(`voucher ${v.username} created (valid for ${v.valid_for})`)
-    ctx.emit('hotspot.voucher', { event: 'created', username: v.username, valid_for: v.valid_for, valid_from: formatLocal(v.valid_from) })
-    return {
-      message: USER_ADDED,
-      // The seed's reply writes the limits as strings, unlike the voucher list.
-      user: {
-        id: v.id,
-        username: v.username,
-        passcode: v.passcode,
-        fullname: v.fullname,
-        valid_for: v.valid_for,
-        valid_from: formatLocal(v.valid_from),
-        download_limit: String(v.download_limit),
-        upload_limit: String(v.upload_limit),
-      },
-      error: false,
-    }
+    announceCreated(ctx, v)
+    return { message: USER_ADDED, user: userReply(v), error: false }
   },
 })

@@ -13,6 +13,10 @@ import { getGuestHosts } from './get-guest-hosts'
 import { getActiveGuests } from './get-active-guests'
 import { getStatus } from './get-status'
 import { getApiSettings, rotateApiKey, setApiSettings, showApiKey } from './api-settings'
+import { listVouchers } from './list-vouchers'
+import { createVouchers } from './create-vouchers'
+import { disconnectGuest } from './disconnect-guest'
+import { apiDocsAction } from './get-api-docs'
 
 export const actions: readonly Action[] = [
   createVoucher,
@@ -26,10 +30,14 @@ export const actions: readonly Action[] = [
   getGuestHosts,
   getActiveGuests,
   getStatus,
+  listVouchers,
+  createVouchers,
+  disconnectGuest,
   getApiSettings,
   setApiSettings,
   showApiKey,
   rotateApiKey,
+  apiDocsAction(() => apiActions),
 ]
 
 /** The seed's /api/ door serves every action but the admin ones. */

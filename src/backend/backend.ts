@@ -49,4 +49,9 @@ export interface Backend {
   activeSessions: () => Promise<GuestSession[]>
   /** Ends every live session signed in as `login`; resolves to how many were ended. */
   disconnect: (login: string) => Promise<number>
+  /**
+   * Ends the authenticated session of one device (MAC, upper case); resolves false when the
+   * portal has no authenticated session of it.
+   */
+  disconnectDevice: (mac: string) => Promise<boolean>
 }

@@ -48,7 +48,7 @@ export const BACKENDS: Readonly<Record<string, (deps: BackendDeps) => Backend>> 
 /** A backend that cannot serve: every live call fails with BACKEND_UNAVAILABLE. */
 export const unavailableBackend = (name: string, detail: string): Backend => {
   const fail = async (): Promise<never> => { throw new ApiError('unavailable', BACKEND_UNAVAILABLE) }
-  return { status: async () => ({ name, available: false, detail }), guestHosts: fail, activeSessions: fail, disconnect: fail }
+  return { status: async () => ({ name, available: false, detail }), guestHosts: fail, activeSessions: fail, disconnect: fail, disconnectDevice: fail }
 }
 
 /** The backend for a UCI name, or an unavailable one saying why. */

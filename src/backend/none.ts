@@ -10,4 +10,5 @@ export const createNoneBackend = (): Backend => ({
   guestHosts: async () => [],
   activeSessions: async () => [],
   disconnect: async () => 0,
+  disconnectDevice: async () => false,
 })

@@ -116,5 +116,16 @@ export const createOpenNdsBackend = (opts: OpenNdsOptions): Backend => {
       }
       return ended
     },
+
+    // openNDS says "not found" for a device it holds no authenticated session of; a failure to
+    // run ndsctl at all is the backend being unavailable, as for the live lists.
+    disconnectDevice: async (mac: string): Promise<boolean> => {
+      try {
+        return await ndsctl.deauth(mac)
+      } catch (err) {
+        log.warn(`backend: ndsctl deauth ${mac} failed: ${(err as Error).message}`)
+        throw new ApiError('unavailable', BACKEND_UNAVAILABLE, { cause: err })
+      }
+    },
   }
 }

@@ -36,7 +36,7 @@ export const aclOf = (actions: readonly Pick<Action, 'name' | 'access'>[]): AclF
       read: { ubus: { [HOTSPOT_OBJECT]: names('read') } },
     },
     [WRITE_GROUP]: {
-      description: 'hotspotd: create and remove vouchers, change API settings, show and replace the API key',
+      description: 'hotspotd: create and remove vouchers, disconnect guests, change API settings, show and replace the API key',
       write: { ubus: { [HOTSPOT_OBJECT]: names('write') } },
     },
   }

@@ -7,14 +7,14 @@ const SEED = ['create_voucher', 'remove_voucher', 'get_voucher_users', 'get_emai
 
 t.test('the table holds every action of the seed, in its order, then hotspotd\'s own', async (t) => {
   t.same(actions.map((a) => a.name).slice(0, SEED.length), SEED)
-  t.same(actions.map((a) => a.name).slice(SEED.length), ['get_status', 'get_api_settings', 'set_api_settings', 'show_api_key', 'rotate_api_key'])
+  t.same(actions.map((a) => a.name).slice(SEED.length), ['get_status', 'list_vouchers', 'create_vouchers', 'disconnect_guest', 'get_api_settings', 'set_api_settings', 'show_api_key', 'rotate_api_key', 'get_api_docs'])
 })
 
 t.test('the /api/ door gets every action but the admin ones', async (t) => {
-  t.same(apiActions.map((a) => a.name), [...SEED, 'get_status'])
+  t.same(apiActions.map((a) => a.name), [...SEED, 'get_status', 'list_vouchers', 'create_vouchers', 'disconnect_guest'])
 })
 
-const WRITES = ['create_voucher', 'remove_voucher', 'set_api_settings', 'show_api_key', 'rotate_api_key']
+const WRITES = ['create_voucher', 'remove_voucher', 'create_vouchers', 'disconnect_guest', 'set_api_settings', 'show_api_key', 'rotate_api_key']
 
 t.test('names are unique snake_case; writes change state or reveal the key', async (t) => {
   t.equal(new Set(actions.map((a) => a.name)).size, actions.length)

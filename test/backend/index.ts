@@ -43,6 +43,7 @@ t.test('an unknown name gives a backend that fails every live call', async (t) =
   await t.rejects(b.guestHosts(), unavailable)
   await t.rejects(b.activeSessions(), unavailable)
   await t.rejects(b.disconnect('x'), unavailable)
+  await t.rejects(b.disconnectDevice('02:77:00:00:00:11'), unavailable)
 })
 
 t.test('unavailableBackend carries its own reason', async (t) => {

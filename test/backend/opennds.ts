@@ -130,3 +130,16 @@ t.test('disconnect ends the sessions of one login, through ndsctl deauth', async
   t.equal(await backend.disconnect(''), 0, 'an empty login matches nothing')
   t.same(fake.argv(), ['ndsctl json', 'ndsctl deauth 02:77:00:00:00:11', 'ndsctl json', 'ndsctl json', 'ndsctl deauth 02:77:00:00:00:11'])
 })
+
+t.test('disconnectDevice ends one device\'s session through ndsctl deauth; not found is false', async (t) => {
+  const { backend, fake, lines } = rig(t, [
+    say('Client 02:77:00:00:00:11 deauthenticated.', 0),
+    say('Client 02:77:00:00:00:12 not found.', 1),
+    NOT_STARTED,
+  ])
+  t.equal(await backend.disconnectDevice('02:77:00:00:00:11'), true, 'deauthenticated')
+  t.equal(await backend.disconnectDevice('02:77:00:00:00:12'), false, 'openNDS has no session of it')
+  await t.rejects(backend.disconnectDevice('02:77:00:00:00:13'), UNAVAILABLE, 'openNDS not running')
+  t.same(fake.argv(), ['ndsctl deauth 02:77:00:00:00:11', 'ndsctl deauth 02:77:00:00:00:12', 'ndsctl deauth 02:77:00:00:00:13'])
+  t.match(lines, [/^warn: backend: ndsctl deauth 02:77:00:00:00:13 failed: /])
+})
