@@ -37,11 +37,13 @@ endef
 debs:
 	$(call install-debs,$(DEB_PACKAGES))
 
-# One esbuild run makes both bundles: the daemon and the relay (src/relay/, not in the ipk).
-dist/hotspotd.js dist/hotspotd-relay.js &: node_modules/.package-lock.json build.mjs $(shell find src -name '*.ts' 2>/dev/null) package.json
+# One node build.mjs makes both bundles, the daemon and the relay (src/relay/, not in the ipk),
+# and the admin panel's browser files in dist/admin/ (from src/admin/ui/, with .gz siblings).
+ADMIN_FILES := dist/admin/index.html dist/admin/app.js dist/admin/app.css
+dist/hotspotd.js dist/hotspotd-relay.js $(ADMIN_FILES) &: node_modules/.package-lock.json build.mjs $(shell find src -name '*.ts' -o -name '*.css' -o -name '*.html' 2>/dev/null) package.json
 	node build.mjs
 
-build: dist/hotspotd.js dist/hotspotd-relay.js
+build: dist/hotspotd.js dist/hotspotd-relay.js $(ADMIN_FILES)
 
 # Development defaults: state under ./.dev/, API on with GET and POST, a key generated and shown
 # on the first start, listening on 127.0.0.1:8080, no captive portal.
@@ -108,8 +110,10 @@ ipk: build
 run: build $(DEV_CONFIG)
 	node dist/hotspotd.js --config $(DEV_CONFIG) --state-dir $(DEV_DIR) --listen 127.0.0.1:8080
 
+# The admin panel's browser code has a tsconfig of its own (DOM types); the root one excludes it.
 typecheck: deps
 	npx tsc -p .
+	npx tsc -p src/admin/ui
 
 test: debs build typecheck
 	npx tap
