@@ -101,6 +101,23 @@ export const fixedLookup = (address: string): LookupFunction => (_host, options,
   else cb(null, address, family)
 }
 
+/**
+ * TLS and address options for dialling the relay: the CA of cloud.ca_file (else Node's built-in
+ * CAs), and the fixed address of cloud.relay_address (else DNS).
+ * @throws Error naming cloud.ca_file when it cannot be read
+ */
+export const connectOptions = (c: CloudConfig): { ca?: Buffer; lookup?: LookupFunction } => {
+  let ca: Buffer | undefined
+  if (c.caFile !== '') {
+    try {
+      ca = readFileSync(c.caFile)
+    } catch (err) {
+      throw new Error(`cannot read cloud.ca_file ${c.caFile}: ${errorCode(err)}`)
+    }
+  }
+  return { ...(ca === undefined ? {} : { ca }), ...(c.relayAddress === '' ? {} : { lookup: fixedLookup(c.relayAddress) }) }
+}
+
 /** The message of a refusal in the seed's envelope, or the status line. */
 const refusal = (status: number, body: string): string => {
   try {
@@ -205,12 +222,12 @@ export class CloudTunnel {
     while (!this.stopped) {
       const c = this.opts.config()
       let wait: number
-      let upFor = 0
+      let closed: { upFor: number; why: string }
       try {
         const credential = await this.credential(c)
         this.setState('connecting', undefined)
-        upFor = await this.connect(c, credential)
-        this.failures = upFor >= this.backoff.stableMs ? 0 : this.failures + 1
+        closed = await this.connect(c, credential)
+        this.failures = closed.upFor >= this.backoff.stableMs ? 0 : this.failures + 1
         wait = this.delay()
       } catch (err) {
         if (this.stopped) break
@@ -228,8 +245,8 @@ export class CloudTunnel {
       }
       if (this.stopped) break
       problem = undefined
-      this.setState('waiting', this.error)
-      this.opts.log.info(`cloud: tunnel down (${this.error ?? 'closed'}) after ${Math.round(upFor / 1000)} s; reconnecting in ${Math.ceil(wait / 1000)} s`)
+      this.setState('waiting', closed.why)
+      this.opts.log.info(`cloud: tunnel down (${closed.why}) after ${Math.round(closed.upFor / 1000)} s; reconnecting in ${Math.ceil(wait / 1000)} s`)
       await this.sleep(wait)
     }
   }
@@ -245,7 +262,6 @@ export class CloudTunnel {
   }
 
   private async sleep (ms: number): Promise<void> {
-    if (this.stopped) return
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms)
       this.wake = () => {
@@ -254,18 +270,6 @@ export class CloudTunnel {
       }
     })
     this.wake = undefined
-  }
-
-  private tls (c: CloudConfig): { ca?: Buffer; lookup?: LookupFunction } {
-    let ca: Buffer | undefined
-    if (c.caFile !== '') {
-      try {
-        ca = readFileSync(c.caFile)
-      } catch (err) {
-        throw new Error(`cannot read cloud.ca_file ${c.caFile}: ${errorCode(err)}`)
-      }
-    }
-    return { ...(ca === undefined ? {} : { ca }), ...(c.relayAddress === '' ? {} : { lookup: fixedLookup(c.relayAddress) }) }
   }
 
   /** The credential to use: configured, enrolled earlier, or enrolled now. */
@@ -281,7 +285,7 @@ export class CloudTunnel {
     this.abortEnroll = abort
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpsRequest({
-        host: domain, port, method: 'POST', path: ENROLL_PATH, timeout, signal: abort.signal, ...this.tls(c),
+        host: domain, port, method: 'POST', path: ENROLL_PATH, timeout, signal: abort.signal, ...connectOptions(c),
         headers: { Authorization: `Bearer ${c.enrollKey}`, 'Content-Length': '0' },
       }, (res) => {
         let body = ''
@@ -314,16 +318,17 @@ export class CloudTunnel {
   }
 
   /**
-   * Dials the relay and serves the tunnel until it closes. Resolves with how long it was up;
-   * rejects when it could not be opened.
+   * Dials the relay and serves the tunnel until it closes. Resolves with how long it was up and
+   * why it closed; rejects when it could not be opened.
    */
-  private async connect (c: CloudConfig, credential: string): Promise<number> {
+  private async connect (c: CloudConfig, credential: string): Promise<{ upFor: number; why: string }> {
     const id = idOfCredential(credential)
     if (id === undefined) throw new RefusedError('cloud.credential is not a device credential (<id>.<signature>)')
     const { domain, port } = parseRelay(c.relay)
     const timeout = this.opts.handshakeTimeoutMs ?? 15_000
+    const deadAfter = this.opts.deadAfterMs ?? DEAD_AFTER_MS
     const ws = new WebSocket(`wss://${id}.${domain}:${port}${TUNNEL_PATH}`, SUBPROTOCOL, {
-      ...this.tls(c),
+      ...connectOptions(c),
       headers: { Authorization: `Bearer ${credential}` },
       handshakeTimeout: timeout,
       maxPayload: MAX_FRAME,
@@ -351,11 +356,11 @@ export class CloudTunnel {
     })
     const welcome = setTimeout(() => { drop(`no welcome from the relay within ${timeout / 1000} s`, 1002) }, timeout)
     const pinger = setInterval(() => {
-      if (this.now() - lastHeard > (this.opts.deadAfterMs ?? DEAD_AFTER_MS)) drop(`no answer from the relay for ${Math.round((this.now() - lastHeard) / 1000)} s`)
+      if (this.now() - lastHeard > deadAfter) drop(`no answer from the relay for ${Math.round((this.now() - lastHeard) / 1000)} s`)
       else if (ws.readyState === WebSocket.OPEN) ws.ping()
     }, this.opts.pingIntervalMs ?? PING_INTERVAL_MS)
     try {
-      return await new Promise<number>((resolve, reject) => {
+      return await new Promise<{ upFor: number; why: string }>((resolve, reject) => {
         ws.on('unexpected-response', (_req, res) => {
           let body = ''
           res.setEncoding('utf8')
@@ -407,8 +412,7 @@ export class CloudTunnel {
             reject(new Error(`cannot open the tunnel to ${id}.${domain}: ${why}`))
             return
           }
-          this.error = why
-          resolve(this.now() - openedAt)
+          resolve({ upFor: this.now() - openedAt, why })
         })
       })
     } finally {

@@ -8,7 +8,7 @@ import { request, type IncomingMessage, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { CloudTunnel, fixedLookup, parseRelay, type TunnelOptions } from '../../src/cloud/tunnel'
+import { CloudTunnel, connectOptions, fixedLookup, parseRelay, type TunnelOptions } from '../../src/cloud/tunnel'
 import { Mux } from '../../src/cloud/mux'
 import { signCredential } from '../../src/cloud/credential'
 import { CLOSE_REPLACED, ENROLL_PATH, SUBPROTOCOL, TUNNEL_PATH } from '../../src/cloud/protocol'
@@ -154,7 +154,7 @@ t.test('the tunnel dials <id>.<domain> with its credential, is welcomed, and car
 
 t.test('without a credential it enrolls with the enrollment key, saves the credential and keeps it', async (t) => {
   const r = await relay(t)
-  const { tunnel, config, saved, lines } = rig(t, r.port, { credential: '', enrollKey: 'enroll-me' })
+  const { tunnel, config, saved, lines } = rig(t, r.port, { credential: '', enrollKey: 'enroll-me' }, { handshakeTimeoutMs: undefined })
   t.equal(tunnel.status().endpoint, null, 'no endpoint before an id')
   tunnel.start()
   await until(() => tunnel.status().state === 'up', 5000, 'the tunnel')
@@ -353,4 +353,44 @@ t.test('the relay URL and the fixed lookup', async (t) => {
   t.same(one, [null, '127.0.0.1', 4])
   const all = await new Promise((resolve) => { fixedLookup('::1')('x.test', { all: true }, (err, addresses) => { resolve([err, addresses]) }) })
   t.same(all, [null, [{ address: '::1', family: 6 }]])
+})
+
+t.test('with the default timings: up, and a close without a reason is said as such', async (t) => {
+  const r = await relay(t)
+  const { tunnel, lines } = rig(t, r.port, {}, { random: undefined, handshakeTimeoutMs: undefined, backoff: undefined, pingIntervalMs: undefined, deadAfterMs: undefined })
+  tunnel.start()
+  await until(() => tunnel.status().state === 'up', 5000, 'the tunnel')
+  r.sockets[0]?.close(1012)
+  await until(() => lines.some((l) => l.startsWith('info: cloud: tunnel down (closed by the relay (1012)) after 0 s; reconnecting in ')), 3000, 'the log')
+  t.equal(tunnel.status().state, 'waiting')
+  t.equal(tunnel.status().error, 'closed by the relay (1012)')
+  const wait = Number(/reconnecting in (\d+) s/.exec(lines.find((l) => l.includes('tunnel down')) as string)?.[1])
+  t.ok(wait >= 1 && wait <= 2, `the first redial waits up to 2 s (${wait} s): full jitter over 1 s × 2^1`)
+})
+
+t.test('a tunnel that stayed up past stableMs starts the backoff over', async (t) => {
+  const r = await relay(t)
+  const stable = rig(t, r.port, {}, { random: () => 0.999, backoff: { baseMs: 1000, maxMs: 60_000, refusedMs: 60_000, stableMs: 50 } })
+  stable.tunnel.start()
+  await until(() => stable.tunnel.status().state === 'up', 5000, 'the tunnel')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  r.sockets[0]?.close(1012, 'restart')
+  await until(() => stable.lines.some((l) => l.includes('tunnel down')), 3000, 'the log')
+  t.match(stable.lines.find((l) => l.includes('tunnel down')), /reconnecting in 1 s$/, 'up long enough: the count of failures starts over (1 s × 2^0)')
+  await stable.tunnel.stop()
+  const r2 = await relay(t)
+  const brief = rig(t, r2.port, {}, { random: () => 0.999, backoff: { baseMs: 1000, maxMs: 60_000, refusedMs: 60_000, stableMs: 60_000 } })
+  brief.tunnel.start()
+  await until(() => brief.tunnel.status().state === 'up', 5000, 'the tunnel')
+  r2.sockets[0]?.close(1012, 'restart')
+  await until(() => brief.lines.some((l) => l.includes('tunnel down')), 3000, 'the log')
+  t.match(brief.lines.find((l) => l.includes('tunnel down')), /reconnecting in 2 s$/, 'a brief tunnel counts as a failure (1 s × 2^1)')
+})
+
+t.test('connect options: the CA file and the fixed address only when set', async (t) => {
+  const base: CloudConfig = { enabled: true, relay: 'wss://relay.test', relayAddress: '', credential: '', enrollKey: '', caFile: '', allowGet: false }
+  t.same(connectOptions(base), {}, "neither: Node's CAs and DNS")
+  const both = connectOptions({ ...base, caFile: tls.caFile, relayAddress: '127.0.0.1' })
+  t.same(both.ca, tls.ca, 'the CA file read')
+  t.type(both.lookup, 'function', 'and the fixed lookup')
 })
