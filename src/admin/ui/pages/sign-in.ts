@@ -29,7 +29,7 @@ export const signInPage = async ({ client, route, main, go }: PageContext): Prom
     client.login(user.value.trim(), pass.value).then(() => {
       const next = route.query.next ?? ''
       const target = parseRoute(next).page
-      go(target === null || target === 'signin' ? routeHash('api') : `#${next}`)
+      go(next === '' || target === null || target === 'signin' ? routeHash('api') : `#${next}`)
     }, (err: Error) => {
       error.textContent = err instanceof CallError && err.status === 429 && err.message.startsWith('429') ? S.tooManyAttempts : err.message
       pass.value = ''

@@ -51,7 +51,7 @@ const cell = (v: Voucher, c: typeof COLUMNS[number]): string => {
 const field = (id: string, label: string, input: HTMLElement, help?: string): HTMLElement =>
   h('div', { className: 'field' }, h('label', { for: id }, label), input, help !== undefined && h('p', { className: 'muted', id: `${id}-help` }, help))
 
-const createForm = (ctx: PageContext, refresh: () => Promise<void>): HTMLElement => {
+const createForm = (ctx: PageContext, refresh: () => Promise<void>, open: boolean): HTMLElement => {
   const { client, go } = ctx
   const input = (id: string, props: Record<string, string | number | boolean> = {}): HTMLInputElement =>
     h('input', { id, name: id, 'aria-describedby': `${id}-help`, ...props })
@@ -120,7 +120,7 @@ const createForm = (ctx: PageContext, refresh: () => Promise<void>): HTMLElement
       submit.textContent = S.create
     })
   })
-  return h('details', { className: 'card', id: 'create', open: true },
+  return h('details', { className: 'card', id: 'create', open },
     h('summary', null, h('h2', null, S.createHeading)), form, result)
 }
 
@@ -216,7 +216,7 @@ export const vouchersPage = async (ctx: PageContext): Promise<void> => {
   await refresh()
   put(main,
     h('h1', null, S.vouchersHeading),
-    client.may('create_voucher') && createForm(ctx, refresh),
+    client.may('create_voucher') && createForm(ctx, refresh, total === 0 && view.search === ''),
     h('section', { className: 'card', 'aria-labelledby': 'list-h' },
       h('h2', { id: 'list-h', className: 'visually-hidden' }, S.vouchersHeading),
       h('div', { className: 'toolbar' },
