@@ -4,7 +4,7 @@
 // (node_modules/node-sqlite3-wasm/ ships beside the bundle).
 //
 // The relay (src/relay/, dist/hotspotd-relay.js) is a second entry of its own: it runs on a
-// server, not on the router, and openwrt/build-ipk.mjs packages only dist/hotspotd.js.
+// server, not on the router: openwrt/build-ipk.mjs packages dist/hotspotd.js and dist/admin/.
 //
 // The admin panel (src/admin/ui/) is built for browsers as old as the phones that open it
 // (ES2019; Safari and iOS 15: esbuild cannot lower destructuring for Safari 13-14, whose

@@ -29,6 +29,9 @@ const LIB = 'usr/lib/hotspotd'
 /** [file in this repository, path in the package, mode]. */
 export const FILES = [
   ['dist/hotspotd.js', `${LIB}/hotspotd.js`, 0o644],
+  // The admin panel's browser files, beside the bundle as the daemon looks for them, each with
+  // the .gz it sends to browsers that take gzip.
+  ...['index.html', 'app.js', 'app.css'].flatMap((f) => [f, `${f}.gz`]).map((f) => [`dist/admin/${f}`, `${LIB}/admin/${f}`, 0o644]),
   ['openwrt/files/usr/lib/hotspotd/binauth', `${LIB}/binauth`, 0o755],
   [`${WASM}/package.json`, `${LIB}/${WASM}/package.json`, 0o644],
   [`${WASM}/LICENSE`, `${LIB}/${WASM}/LICENSE`, 0o644],

@@ -20,6 +20,8 @@ const CONTENTS: Array<[string, number, string]> = [
   ['etc/uci-defaults/95_hotspotd', 0o755, 'openwrt/files/etc/uci-defaults/95_hotspotd'],
   ['lib/upgrade/keep.d/hotspotd', 0o644, 'openwrt/files/lib/upgrade/keep.d/hotspotd'],
   ['usr/bin/hotspotd', 0o755, 'openwrt/files/usr/bin/hotspotd'],
+  ...['app.css', 'app.css.gz', 'app.js', 'app.js.gz', 'index.html', 'index.html.gz']
+    .map((f): [string, number, string] => [`usr/lib/hotspotd/admin/${f}`, 0o644, `dist/admin/${f}`]),
   ['usr/lib/hotspotd/binauth', 0o755, 'openwrt/files/usr/lib/hotspotd/binauth'],
   ['usr/lib/hotspotd/hotspotd.js', 0o644, 'dist/hotspotd.js'],
   [`usr/lib/hotspotd/${WASM}/LICENSE`, 0o644, `${WASM}/LICENSE`],
