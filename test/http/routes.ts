@@ -1,5 +1,8 @@
 import t from 'tap'
 import { createServer } from 'node:http'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connect, type AddressInfo } from 'node:net'
 import { actions } from '../../src/actions/index'
 import { defineAction, type Action, type ActionContext } from '../../src/actions/spec'
@@ -12,12 +15,14 @@ import { openStore } from '../../src/store/db'
 import type { JsonRpcDoor } from '../../src/ubus/jsonrpc'
 import { Sessions } from '../../src/ubus/sessions'
 import { daemonInfo, memoryAdmin } from '../fixtures/context'
+import type { AdminDoor } from '../../src/admin/door'
+import { adminAuth } from '../fixtures/admin'
 
 const KEY = 'routes-test-key-0123456789'
 const NOT_FOUND = '{"message":"Not found","error":true}'
 
 /** The real door behind the real request listener, on 127.0.0.1 port 0. */
-const serve = async (t: tap.Test, table: readonly Action[] = actions, jsonrpc?: () => JsonRpcDoor | undefined): Promise<{ port: number; base: string; lines: string[] }> => {
+const serve = async (t: tap.Test, table: readonly Action[] = actions, jsonrpc?: () => JsonRpcDoor | undefined, admin?: (ctx: ActionContext) => AdminDoor): Promise<{ port: number; base: string; lines: string[] }> => {
   const lines: string[] = []
   const log = createLogger(lines.push.bind(lines))
   const store = openStore(t.testdir(), log)
@@ -33,7 +38,7 @@ const serve = async (t: tap.Test, table: readonly Action[] = actions, jsonrpc?: 
   }
   const settings: ApiSettings = { enabled: true, get: true, post: true, key: KEY }
   const door: ApiDoor = { actions: table, ctx, settings: () => settings, throttle: new Throttle(), log }
-  const server = createServer(createRequestListener(door, jsonrpc))
+  const server = createServer(createRequestListener(door, jsonrpc, admin?.(ctx)))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(async () => {
     await new Promise<void>((resolve) => {
@@ -168,4 +173,24 @@ t.test('even a thrown non-object mid-answer is logged, the connection cut, and s
   t.equal(errors[0], 'error: api: answer cut short: undefined', 'logged as what was thrown')
   const after = await fetch(`${base}/api/?api-key=${KEY}&action=get_logins`)
   t.equal(after.status, 200, 'the server goes on answering')
+})
+
+t.test('/admin and /admin/... reach the admin door where it is given (LAN/MGMT), and are 404 without it (the cloud tunnel\'s listener)', async (t) => {
+  const staticDir = mkdtempSync(join(tmpdir(), 'hotspotd-routes-')) // not t.testdir(): serve() makes the store there
+  writeFileSync(join(staticDir, 'index.html'), 'panel')
+  t.teardown(() => { rmSync(staticDir, { recursive: true, force: true }) })
+  const admin = (ctx: ActionContext): AdminDoor => ({ actions, ctx, auth: adminAuth().auth, throttle: new Throttle(), staticDir, log: createLogger(() => {}) })
+  const lan = await serve(t, actions, undefined, admin)
+  t.equal((await fetch(`${lan.base}/admin`, { redirect: 'manual' })).status, 301)
+  t.equal(await (await fetch(`${lan.base}/admin/`)).text(), 'panel')
+  t.equal((await fetch(`${lan.base}/admin/api/session`)).status, 401, 'the door\'s own answer')
+  t.equal((await fetch(`${lan.base}/administrator`)).status, 404, 'not under /admin/')
+  const cloud = await serve(t)
+  for (const path of ['/admin', '/admin/', '/admin/index.html', '/admin/api/session', '/admin/api/export/vouchers.csv']) {
+    const res = await fetch(`${cloud.base}${path}`, { redirect: 'manual' })
+    t.equal(res.status, 404, `without the admin door: ${path} is 404`)
+    t.equal(await res.text(), NOT_FOUND)
+  }
+  const login = await fetch(`${cloud.base}/admin/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"username":"admin","password":"adminpass"}' })
+  t.equal(login.status, 404, 'no sign-in either')
 })
