@@ -7,6 +7,7 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
+import { join } from 'node:path'
 import { actions, apiActions } from './actions/index'
 import type { ActionContext, AdminControl } from './actions/spec'
 import { createBackend, type BackendDeps } from './backend/index'
@@ -38,6 +39,9 @@ import { createPortal } from './portal/server'
 import { portalDoor } from './portal/door'
 import { errorCode } from './errors'
 import { CloudTunnel } from './cloud/tunnel'
+import { AdminAuth, objectSessionCall, ubusSessionCall } from './admin/auth'
+import type { AdminDoor } from './admin/door'
+import { PORTAL_CODE_PARAM } from './portal/server'
 
 /** What the daemon takes from its surroundings; tests pass their own. */
 export interface DaemonIo {
@@ -55,6 +59,8 @@ export interface DaemonIo {
    * Read at start and at each reload.
    */
   timezone?: () => string | undefined
+  /** Where the admin panel's files are; default: the `admin` folder beside the running bundle. */
+  adminDir?: string
 }
 
 export interface Daemon {
@@ -170,6 +176,11 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
       listening: () => listeners.addresses(),
       ubus: () => ({ socket: socketOf(config), connected: ubus.connected, jsonrpc: jsonrpcOn }),
       cloud: () => tunnel.status(),
+      portal: () => {
+        const at = portalWanted(config) ? portalListeners.addresses()[0] : undefined
+        const page = at === undefined ? null : `http://${at}${config.portal.path}`
+        return { url: page === null ? null : `${page}?${PORTAL_CODE_PARAM}={username}`, page }
+      },
     },
     admin,
     emit: (event, data) => {
@@ -219,7 +230,25 @@ export const startDaemon = async (opts: CliOptions, io: DaemonIo): Promise<Daemo
   const jsonrpc: JsonRpcDoor = { objects: () => [sessions.object, hotspot], sessions, log }
 
   const apiDoor = { actions: apiActions, ctx, settings: () => config.api, throttle: new Throttle(), log }
-  const listeners = new Listeners(createRequestListener(apiDoor, () => jsonrpcOn ? jsonrpc : undefined))
+  // The admin panel: rpcd's sessions where rpcd is on the bus (LuCI's users and ACLs), else the built-in ones.
+  const rpcdSessions = ubusSessionCall((path, method, args) => ubus.call(path, method, args))
+  const adminDoor: AdminDoor = {
+    actions,
+    ctx,
+    auth: new AdminAuth({
+      rpcd: () => ubus.connected ? rpcdSessions : undefined,
+      builtin: objectSessionCall(sessions.object),
+      actions: actions.map((a) => a.name),
+      timeout: () => config.adminSessionTimeout,
+      now: () => io.now().getTime(),
+      log,
+    }),
+    throttle: new Throttle(),
+    staticDir: io.adminDir ?? join(__dirname, 'admin'),
+    log,
+  }
+  // The panel is on the LAN/MGMT listener only: the cloud door's listener below is made without it.
+  const listeners = new Listeners(createRequestListener(apiDoor, () => jsonrpcOn ? jsonrpc : undefined, adminDoor))
   // The cloud door: the same /api/ handling and nothing else; GET only where cloud.allow_get
   // says so too, since the seed keeps GET to trusted LANs.
   const cloudDoor = { ...apiDoor, settings: () => ({ ...config.api, get: config.api.get && config.cloud.allowGet }) }

@@ -21,6 +21,7 @@ import { request } from 'node:http'
 import { WebSocketServer } from 'ws'
 import { Mux } from '../src/cloud/mux'
 import { signCredential } from '../src/cloud/credential'
+import { hashOf } from './fixtures/admin'
 
 const uci = (o: { sqlite?: string; enabled?: string; get?: string; post?: string; key?: string; port?: string; backend?: string; stateDir?: string; iface?: string; iface2?: string; socket?: string; jsonrpc?: string; hash?: string; ndsctl?: string } = {}): string => `
 config hotspotd 'main'
@@ -271,6 +272,8 @@ t.test('on ubus: publishes hotspot, answers calls, sends events, and re-publishe
   const reply = { message: 'User added successfully', user: { id: 1, ...VOUCHER, download_limit: '0', upload_limit: '0' }, error: false }
   const CALLER = 0xcafe0001
   let r: Run | undefined
+  let panel: Promise<Response> = Promise.reject(new Error('not asked'))
+  panel.catch(() => {})
   const status = async (): Promise<{ connected: boolean }> =>
     ((await api(r?.daemon as Daemon, { 'api-key': 'k'.repeat(32), action: 'get_status' })).body.data as { ubus: { connected: boolean } }).ubus
   const replay = new UbusdReplay(t, [
@@ -287,6 +290,11 @@ t.test('on ubus: publishes hotspot, answers calls, sends events, and re-publishe
     { send: frame(MsgType.INVOKE, 8, CALLER, [u32(Attr.OBJID, 0x233acf04), str(Attr.METHOD, 'remove_voucher'), table(Attr.DATA, { username: 'nobody' })]) },
     { expect: frame(MsgType.DATA, 8, CALLER, [u32(Attr.OBJID, 0x233acf04), table(Attr.DATA, { message: "Username doesn't exist", error: true })]) },
     { expect: frame(MsgType.STATUS, 8, CALLER, [u32(Attr.STATUS, 4), u32(Attr.OBJID, 0x233acf04)]) },
+    // an admin panel sign-in asks rpcd first; with no `session` object on the bus, the built-in sessions
+    { run: () => { panel = fetch(`http://${(r?.daemon as Daemon).listening()[0] as string}/admin/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"username":"admin","password":"x"}' }) } },
+    { expect: frame(MsgType.LOOKUP, 5, 0, [str(Attr.OBJPATH, 'session')]) },
+    { send: frame(MsgType.STATUS, 5, 0, [u32(Attr.STATUS, 4)]) },
+    { run: async () => { t.equal((await panel).status, 401, 'no rpcd: the built-in sessions refuse (no admin password set)') } },
     // ubusd goes away and comes back: hotspotd reconnects and publishes again, from seq 1
     { close: true },
     ...connectSteps(0x22222222, 0x0e6f2747, 0x502f4461),
@@ -539,6 +547,8 @@ t.test('the guest portal: on the guest interfaces, a voucher sign-in authorizes 
   const logins = (await api(d, { 'api-key': 'k'.repeat(32), action: 'get_logins' })).body.users as Array<{ identity: string; result: string }>
   t.same(logins.map((l) => [l.identity, l.result]), [['room9', 'success']], 'and the login log says so')
   t.equal((await fetch(`http://127.0.0.1:${port}/api/`)).status, 404, 'the API is not on the guest side')
+  t.equal((await fetch(`http://127.0.0.1:${port}/admin/`)).status, 404, 'nor the admin panel')
+  t.match((await api(d, { 'api-key': 'k'.repeat(32), action: 'get_status' })).body.data, { portal: { url: `${portal}?code={username}`, page: portal } }, 'where a voucher\'s QR code leads')
 })
 
 t.test('a portal port in use stops the start, like the API\'s', async (t) => {
@@ -719,4 +729,30 @@ config cloud 'cloud'
   t.same([get.status, JSON.parse(get.body)], [405, { message: 'API Key not set or method not allowed', error: true }], 'GET through the tunnel is refused unless cloud.allow_get')
   const other = await through('GET', '/ubus')
   t.equal(other.status, 404, 'nothing but /api/ is reachable')
+  for (const path of ['/admin', '/admin/', '/admin/index.html', '/admin/api/session', '/admin/api/export/vouchers.csv']) {
+    t.same(await through('GET', path), { status: 404, body: '{"message":"Not found","error":true}' }, `no admin panel through the tunnel: GET ${path}`)
+  }
+  const signIn = await through('POST', '/admin/api/login', '{"username":"admin","password":"x"}')
+  t.equal(signIn.status, 404, 'no admin sign-in through the tunnel')
+})
+
+t.test('the admin panel on the LAN/MGMT listener: its files, a built-in sign-in, calls, CSV', async (t) => {
+  const dir = t.testdir({ config: uci({ hash: hashOf('panel-pass') }), admin: { 'index.html': '<!doctype html>panel' } })
+  const r = await run(['--config', join(dir, 'config'), '--state-dir', join(dir, 's'), '--listen', '127.0.0.1:0'], { adminDir: join(dir, 'admin') })
+  const d = r.daemon as Daemon
+  t.teardown(() => d.close())
+  const base = `http://${d.listening()[0] as string}`
+  t.equal(await (await fetch(`${base}/admin/`)).text(), '<!doctype html>panel', 'the panel\'s files from adminDir')
+  const login = await fetch(`${base}/admin/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"username":"admin","password":"panel-pass"}' })
+  t.equal(login.status, 200)
+  const info = await login.json() as { csrf: string; via: string; timeout: number; allowed: string[] }
+  t.match(info, { via: 'builtin', timeout: 1800 }, 'no rpcd here: the built-in sessions, with admin.session_timeout')
+  t.same(info.allowed, actions.map((a) => a.name))
+  const headers = { 'Content-Type': 'application/json', Cookie: (login.headers.get('set-cookie') as string).split(';')[0] as string, 'X-Hotspotd-CSRF': info.csrf }
+  const batch = await fetch(`${base}/admin/api/call`, { method: 'POST', headers, body: '{"action":"create_vouchers","params":{"count":3,"prefix":"lan-"}}' })
+  t.match(await batch.json(), { message: 'Vouchers added successfully', users: [{ username: /^lan-/ }, {}, {}] })
+  const status = await fetch(`${base}/admin/api/call`, { method: 'POST', headers, body: '{"action":"get_status"}' })
+  t.match(await status.json(), { data: { vouchers: 3, portal: { url: null, page: null } } }, 'no portal here (backend none)')
+  const csv = await (await fetch(`${base}/admin/api/export/vouchers.csv`, { headers })).text()
+  t.equal(csv.split('\r\n').length, 5, 'header, three vouchers, end')
 })

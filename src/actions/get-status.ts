@@ -2,7 +2,8 @@
  * @module actions/get-status
  * hotspotd's own health check (not in the seed): version, uptime, where it listens, the
  * captive-portal backend's state, the ubus side, the cloud endpoint (its URL and whether the
- * tunnel is up) and how many vouchers exist. Holds no secret.
+ * tunnel is up), the guest portal's address (the link a voucher's QR code opens) and how many
+ * vouchers exist. Holds no secret.
  */
 import { defineAction } from './spec'
 import { formatUptime } from '../domain/durations'
@@ -24,6 +25,7 @@ export const getStatus = defineAction({
         backend: await ctx.backend.status(),
         ubus: daemon.ubus(),
         cloud: ((c) => ({ ...c, since: formatLocal(Math.floor(c.since / 1000)) }))(daemon.cloud()),
+        portal: daemon.portal(),
         vouchers: ctx.store.vouchers.count(),
       },
     }

@@ -52,6 +52,12 @@ export interface DaemonInfo {
   ubus: () => { socket: string; connected: boolean; jsonrpc: boolean }
   /** The cloud API endpoint's tunnel (cloud/tunnel). */
   cloud: () => TunnelStatus
+  /**
+   * The link a printed voucher's QR code opens, `url`, with `{username}` standing for the
+   * URI-encoded username (the portal shows its sign-in page with the code filled in), and the
+   * portal's sign-in page itself, `page`. Both null while the portal serves nowhere.
+   */
+  portal: () => { url: string | null; page: string | null }
 }
 
 /** The API's settings as the admin actions show and change them (UCI hotspotd.api). */

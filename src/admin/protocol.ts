@@ -23,6 +23,9 @@
  *   of the built-in sessions (src/ubus/sessions.ts). Idle sessions expire.
  * - **CSRF**: every POST but login carries header {@link CSRF_HEADER} with the session's
  *   `csrf` token, and any Origin header must be the panel's own origin; else 403.
+ * - **QR codes** of printed vouchers open `get_status`' `data.portal.url` with `{username}`
+ *   replaced by the URI-encoded username (null while the guest portal serves nowhere); the
+ *   portal then shows its sign-in page with the code filled in. No passcode goes in the link.
  * - **Errors** are the seed's envelope `{"message": ..., "error": true}` with the HTTP status of
  *   the error's kind (as on /api/); 401 `Not signed in` when the session is missing or expired,
  *   403 `Not allowed` when the ACL denies the action.

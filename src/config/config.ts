@@ -148,6 +148,8 @@ export interface Config {
   cloud: CloudConfig
   /** scrypt hash of the `admin` user's password (`hotspotd passwd`); empty: no password, no logins. */
   adminPasswordHash: string
+  /** Seconds an admin panel session lives without use (hotspotd.admin.session_timeout). */
+  adminSessionTimeout: number
 }
 
 const SQLITE_CHOICES: readonly DriverChoice[] = ['auto', 'native', 'wasm']
@@ -325,6 +327,7 @@ export const configFromUci = (pkg: UciPackage, file: string): Config => {
     facebook: facebookConfig(reader(file, section(pkg, 'facebook'), 'hotspotd.facebook'), methods.facebook),
     cloud: cloudConfig(reader(file, section(pkg, 'cloud'), 'hotspotd.cloud')),
     adminPasswordHash: admin.str('password_hash', ''),
+    adminSessionTimeout: admin.int('session_timeout', 1800, 60, 86400),
   }
 }
 

@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Ndsctl } from '../backend/ndsctl'
 import { inSubnet, type Subnet } from '../backend/guest-hosts'
 import { isRandomizedMac } from '../domain/enforcement'
+import { credentialProblem } from '../domain/credentials'
 import { ApiError, stackOf } from '../errors'
 import { formatLocal } from '../domain/local-time'
 import { NdsctlError } from '../backend/ndsctl'
@@ -65,7 +66,38 @@ export interface PortalDoor {
  */
 interface Visit { client: PortalClient; fas: FasClient | undefined; lang: Lang; expires: number; codeSentTo?: string; facebookState?: string }
 
+/**
+ * The query parameter of a printed voucher's QR link (`<path>?code=<username>`): the sign-in
+ * page shows with the username filled in. It is kept in a cookie for the hop through openNDS'
+ * /login, whose redirect back carries only openNDS' own query.
+ */
+export const PORTAL_CODE_PARAM = 'code'
+
+/** The cookie that carries a QR link's code through openNDS' /login (on the guest address, any port). */
+export const CODE_COOKIE = 'hotspotd_code'
+
 const VISIT_MS = 15 * 60_000
+
+/**
+ * A QR link's voucher code, from the query's `code` or, after the hop through openNDS, the
+ * cookie; and the query without it (openNDS' own, read raw). A code that is no acceptable
+ * username is ignored.
+ */
+export const voucherCodeOf = (rawQuery: string, cookieHeader: string | undefined): { code: string | undefined; fromQuery: boolean; rest: string } => {
+  const parts = rawQuery === '' ? [] : rawQuery.split('&')
+  const mine = parts.filter((p) => p.startsWith(`${PORTAL_CODE_PARAM}=`))
+  const rest = parts.filter((p) => !p.startsWith(`${PORTAL_CODE_PARAM}=`)).join('&')
+  const fromCookie = (cookieHeader ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${CODE_COOKIE}=`))
+  const raw = mine.length > 0 ? (mine[mine.length - 1] as string).slice(PORTAL_CODE_PARAM.length + 1) : fromCookie?.slice(CODE_COOKIE.length + 1)
+  let code: string | undefined
+  try {
+    code = raw === undefined ? undefined : decodeURIComponent(raw.replace(/\+/g, ' ')).trim()
+  } catch {
+    code = undefined
+  }
+  const usable = code !== undefined && code !== '' && [...code].length <= 64 && credentialProblem(code) === null
+  return { code: usable ? code : undefined, fromQuery: mine.length > 0 && usable, rest }
+}
 const FORM_LIMIT = 4096
 
 const send = (res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void => {
@@ -103,7 +135,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
     send(res, 200, connectedPage({ ...page(lang, '', fas), minutes: result?.minutes, landing: landing(fas), already: result === undefined }))
   }
 
-  const entry = async (res: ServerResponse, peer: string, rawQuery: string, lang: Lang): Promise<void> => {
+  const entry = async (res: ServerResponse, peer: string, rawQuery: string, lang: Lang, code: string | undefined): Promise<void> => {
     let fas: FasClient | undefined
     try {
       fas = rawQuery === '' ? undefined : parseFasQuery(rawQuery)
@@ -133,7 +165,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
     }
     const visit: Visit = { client: known.client, fas, lang, expires: nowMs() + VISIT_MS }
     const sid = remember(visit)
-    send(res, 200, splash(sid, visit, { hint: isRandomizedMac(known.client.mac) }))
+    send(res, 200, splash(sid, visit, { hint: isRandomizedMac(known.client.mac), ...(code === undefined ? {} : { values: { username: code } }) }))
   }
 
   const requestOf = (form: URLSearchParams): LoginRequest | undefined => {
@@ -206,6 +238,7 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
     const result = await portalLogin(door.login, visit.client, request)
     if (result.ok) {
       visits.delete(sid)
+      res.setHeader('Set-Cookie', `${CODE_COOKIE}=; Path=${door.settings().path}; Max-Age=0; HttpOnly; SameSite=Lax`)
       connected(res, visit.lang, result, visit.fas)
       return
     }
@@ -279,7 +312,12 @@ export const createPortal = (door: PortalDoor): { handle: (req: IncomingMessage,
       const q = target.indexOf('?')
       const path = q < 0 ? target : target.slice(0, q)
       const { path: base } = door.settings()
-      if (path === base && (req.method === 'GET' || req.method === 'HEAD')) await entry(res, peer, q < 0 ? '' : target.slice(q + 1), lang)
+      if (path === base && (req.method === 'GET' || req.method === 'HEAD')) {
+        const { code, fromQuery, rest } = voucherCodeOf(q < 0 ? '' : target.slice(q + 1), req.headers.cookie)
+        // Kept for the hop through openNDS' /login: a cookie on the guest address survives the change of port.
+        if (fromQuery) res.setHeader('Set-Cookie', `${CODE_COOKIE}=${encodeURIComponent(code as string)}; Path=${base}; Max-Age=900; HttpOnly; SameSite=Lax`)
+        await entry(res, peer, rest, lang, code)
+      }
       else if (path === `${base}login` && req.method === 'POST') await submit(req, res, peer, lang)
       else if (path === `${base}facebook` && req.method === 'GET') await facebook(res, peer, new URLSearchParams(q < 0 ? '' : target.slice(q + 1)), lang)
       else if (path === base || path === `${base}login` || path === `${base}facebook`) {

@@ -16,6 +16,7 @@ t.test('reports version, uptime, addresses, backend, ubus and voucher count', as
       backend: { name: 'none', available: true, detail: 'no captive portal on this host; live lists are empty' },
       ubus: { socket: '/var/run/ubus/ubus.sock', connected: false, jsonrpc: true },
       cloud: { enabled: true, state: 'up', endpoint: 'https://2b080b3af6.relay.example.net/api/', since: '2025-02-20 17:00:00', error: null, requests: 3 },
+      portal: { url: 'http://10.0.0.1:2080/portal/?code={username}', page: 'http://10.0.0.1:2080/portal/' },
       vouchers: 1,
     },
   })

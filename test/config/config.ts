@@ -42,6 +42,7 @@ const DEFAULTS = {
   },
   cloud: { enabled: false, relay: '', relayAddress: '', credential: '', enrollKey: '', caFile: '', allowGet: false },
   adminPasswordHash: '',
+  adminSessionTimeout: 1800,
 }
 
 t.test('the shipped file and an empty file mean the same defaults', async (t) => {
@@ -73,6 +74,7 @@ config ubus 'ubus'
 	option jsonrpc 'ON'
 config admin 'admin'
 	option password_hash '$scrypt$x'
+	option session_timeout '300'
 config opennds 'opennds'
 	option ndsctl '/opt/ndsctl'
 	list leases '/run/leases'
@@ -136,6 +138,7 @@ config cloud 'cloud'
     },
     cloud: { enabled: true, relay: 'wss://relay.example.net', relayAddress: '', credential: '', enrollKey: '', caFile: '', allowGet: false },
     adminPasswordHash: '$scrypt$x',
+    adminSessionTimeout: 300,
   })
   t.equal(configFromUci(parseUci("config ubus 'ubus'\n\toption jsonrpc '0'"), 'f').ubus.jsonrpc, 'off')
 })

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createPortal, type PortalDoor, type PortalServerSettings } from '../../src/portal/server'
+import { createPortal, voucherCodeOf, type PortalDoor, type PortalServerSettings } from '../../src/portal/server'
 import type { PortalLoginDeps, PortalSettings } from '../../src/portal/login'
 import { NdsctlError, type NdsGrant } from '../../src/backend/ndsctl'
 import type { NdsClient } from '../../src/backend/nds-json'
@@ -398,4 +398,51 @@ t.test('facebook: an unexpected failure of the exchange is a portal error, not a
   const res = await fetch(`${r.base}/portal/facebook?code=c&state=${state}`)
   t.equal(res.status, 200, 'fetch failures are FacebookErrors: the guest sees the reason')
   t.match(await res.text(), escapeHtml(STRINGS.en.facebook_failed))
+})
+
+t.test('a printed voucher\'s QR link fills the code in, through openNDS\' /login too', async (t) => {
+  const r = await rig(t)
+  // openNDS holds the guest already: the page at once, the code filled in and kept in a cookie.
+  const direct = await fetch(`${r.base}/portal/?code=Cafe-k7m2x9qp`)
+  t.match(await direct.text(), 'value="Cafe-k7m2x9qp"', 'the username field holds the code')
+  t.equal(direct.headers.get('set-cookie'), 'hotspotd_code=Cafe-k7m2x9qp; Path=/portal/; Max-Age=900; HttpOnly; SameSite=Lax')
+  // Not held yet: to openNDS' /login with the cookie set; openNDS sends the guest back with its own query only.
+  r.nds.state = undefined
+  const hop = await fetch(`${r.base}/portal/?code=%3Cb%3Ex`, { redirect: 'manual' })
+  t.equal(hop.status, 302)
+  t.equal(hop.headers.get('location'), 'http://10.77.0.1:2050/login')
+  t.match(hop.headers.get('set-cookie'), /^hotspotd_code=%3Cb%3Ex;/)
+  r.nds.state = 'Preauthenticated'
+  const back = await fetch(`${r.base}/portal/?${LEVEL0}`, { headers: { Cookie: 'other=1; hotspotd_code=%3Cb%3Ex' } })
+  const html = await back.text()
+  t.match(html, 'value="&lt;b&gt;x"', 'from the cookie, escaped')
+  t.match(html, 'Café &lt;b&gt;', 'openNDS\' query is still read')
+  t.equal(back.headers.get('set-cookie'), null, 'the cookie is not set again')
+  // Signing in clears it.
+  r.door.login.store.vouchers.insert({ username: 'room7', passcode: 'pass1234', fullname: 'G', valid_for: '1 day', valid_from: NOW_S - 60, created_at: NOW_S - 60, download_limit: 0, upload_limit: 0 })
+  const ok = await signIn(r, { method: 'voucher', username: 'room7', passcode: 'pass1234' })
+  t.equal(ok.headers.get('set-cookie'), 'hotspotd_code=; Path=/portal/; Max-Age=0; HttpOnly; SameSite=Lax')
+})
+
+t.test('voucherCodeOf: the query\'s code before the cookie\'s; unusable codes are ignored', async (t) => {
+  const cases: Array<[string, string | undefined, ReturnType<typeof voucherCodeOf>]> = [
+    ['', undefined, { code: undefined, fromQuery: false, rest: '' }],
+    ['code=abc', undefined, { code: 'abc', fromQuery: true, rest: '' }],
+    ['fas=a+b&code=x%20y', 'hotspotd_code=z', { code: 'x y', fromQuery: true, rest: 'fas=a+b' }],
+    ['code=a+b', undefined, { code: 'a b', fromQuery: true, rest: '' }],
+    ['fas=q', 'hotspotd_code=z', { code: 'z', fromQuery: false, rest: 'fas=q' }],
+    ['code=%E0%A4%A', undefined, { code: undefined, fromQuery: false, rest: '' }],
+    ['code=%07', undefined, { code: undefined, fromQuery: false, rest: '' }],
+    ['code=', 'hotspotd_code=z', { code: undefined, fromQuery: false, rest: '' }],
+    [`code=${'x'.repeat(65)}`, undefined, { code: undefined, fromQuery: false, rest: '' }],
+  ]
+  for (const [query, cookie, expected] of cases) t.same(voucherCodeOf(query, cookie), expected, `${query} / ${String(cookie)}`)
+})
+
+t.test('the admin panel is not served on the guest side', async (t) => {
+  const r = await rig(t)
+  for (const path of ['/admin', '/admin/', '/admin/api/session', '/admin/api/export/vouchers.csv']) {
+    t.equal((await fetch(`${r.base}${path}`, { redirect: 'manual' })).status, 404, path)
+  }
+  t.equal((await fetch(`${r.base}/admin/api/login`, { method: 'POST', body: '{}' })).status, 404, 'no sign-in')
 })
