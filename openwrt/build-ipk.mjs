@@ -43,6 +43,10 @@ export const FILES = [
   ['openwrt/files/hotspotd.config', 'etc/config/hotspotd', 0o600],
   ['openwrt/files/etc/uci-defaults/95_hotspotd', 'etc/uci-defaults/95_hotspotd', 0o755],
   ['openwrt/files/usr/share/rpcd/acl.d/hotspotd.json', 'usr/share/rpcd/acl.d/hotspotd.json', 0o644],
+  // LuCI's Services > Hotspot: a menu entry, its view (a link to the panel) and the view's ACL.
+  ['openwrt/files/usr/share/luci/menu.d/luci-app-hotspotd.json', 'usr/share/luci/menu.d/luci-app-hotspotd.json', 0o644],
+  ['openwrt/files/usr/share/rpcd/acl.d/luci-app-hotspotd.json', 'usr/share/rpcd/acl.d/luci-app-hotspotd.json', 0o644],
+  ['openwrt/files/www/luci-static/resources/view/hotspotd/panel.js', 'www/luci-static/resources/view/hotspotd/panel.js', 0o644],
   ['openwrt/files/lib/upgrade/keep.d/hotspotd', 'lib/upgrade/keep.d/hotspotd', 0o644],
 ]
 

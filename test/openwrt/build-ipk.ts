@@ -28,7 +28,10 @@ const CONTENTS: Array<[string, number, string]> = [
   [`usr/lib/hotspotd/${WASM}/dist/node-sqlite3-wasm.js`, 0o644, `${WASM}/dist/node-sqlite3-wasm.js`],
   [`usr/lib/hotspotd/${WASM}/dist/node-sqlite3-wasm.wasm`, 0o644, `${WASM}/dist/node-sqlite3-wasm.wasm`],
   [`usr/lib/hotspotd/${WASM}/package.json`, 0o644, `${WASM}/package.json`],
+  ['usr/share/luci/menu.d/luci-app-hotspotd.json', 0o644, 'openwrt/files/usr/share/luci/menu.d/luci-app-hotspotd.json'],
   ['usr/share/rpcd/acl.d/hotspotd.json', 0o644, 'openwrt/files/usr/share/rpcd/acl.d/hotspotd.json'],
+  ['usr/share/rpcd/acl.d/luci-app-hotspotd.json', 0o644, 'openwrt/files/usr/share/rpcd/acl.d/luci-app-hotspotd.json'],
+  ['www/luci-static/resources/view/hotspotd/panel.js', 0o644, 'openwrt/files/www/luci-static/resources/view/hotspotd/panel.js'],
 ]
 
 const shells: Array<[string, string[]]> = [['dash', ['/bin/dash']], ['busybox ash', ['/bin/busybox', 'ash']]]
