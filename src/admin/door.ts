@@ -10,7 +10,7 @@ import { dispatch } from '../actions/dispatch'
 import type { Action, ActionContext } from '../actions/spec'
 import {
   ApiError, FOREIGN_REQUEST, MALFORMED_BODY, NOT_ALLOWED, NOT_SIGNED_IN, SIGN_IN_FAILED, stackOf, TOO_MANY_ATTEMPTS,
-  UNKNOWN_ACTION, UNKNOWN_ERROR, BACKEND_UNAVAILABLE,
+  UNKNOWN_ACTION, UNKNOWN_ERROR,
 } from '../errors'
 import { clientAddress, HTTP_STATUS, keyMatches, notFound } from '../http/api'
 import { parseBody, readBody } from '../http/body'
@@ -91,7 +91,10 @@ const signIn = async (door: AdminDoor, req: IncomingMessage, res: ServerResponse
   if (typeof username !== 'string' || typeof password !== 'string') throw new ApiError('invalid', MALFORMED_BODY)
   const outcome = await door.auth.login(username, password, address)
   if (!outcome.ok) {
-    if (outcome.why === 'unavailable') throw new ApiError('unavailable', BACKEND_UNAVAILABLE)
+    if (outcome.why === 'unavailable') {
+      door.log.error(`admin: sign-in of ${username} from ${address}: the session object failed`)
+      throw new ApiError('internal', UNKNOWN_ERROR)
+    }
     if (door.throttle.fail(address, now)) {
       const { limit, lockMs } = door.throttle.options
       door.log.warn(`admin: ${limit} failed sign-ins from ${address}; refusing it for ${lockMs / 1000} s`)

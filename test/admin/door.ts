@@ -247,8 +247,9 @@ t.test('sign-in failures that are not a wrong password', async (t) => {
   const down: SessionCall = async () => ({ status: 9 })
   const d = await serveAdmin(t, files(t), {}, adminAuth({ builtin: down }))
   const res = await login(d)
-  t.equal(res.status, 503, 'the session object fails: unavailable, not counted against the address')
-  t.same(await res.json(), envelope('Captive portal backend is not available'))
+  t.equal(res.status, 500, 'the session object fails: an error, not counted against the address')
+  t.same(await res.json(), envelope('An error occurred'))
+  t.ok(d.lines.includes('error: admin: sign-in of admin from 127.0.0.1: the session object failed'))
   const gone: SessionCall = async (m) => m === 'login' ? { status: 0, data: { ubus_rpc_session: 'x', timeout: 60 } } : { status: 4 }
   const d2 = await serveAdmin(t, files(t), {}, adminAuth({ builtin: gone }))
   t.equal((await login(d2)).status, 401, 'a session gone at once')
