@@ -81,7 +81,8 @@ const render = async (): Promise<void> => {
     const stop = await view({ client, route, main, go })
     if (n !== rendering) { if (stop !== undefined) stop() } else leave = stop
   } catch (err) {
-    if (n === rendering) say((err as Error).message, 'error')
+    // A call that found the session gone has already said so and gone to sign-in.
+    if (n === rendering && client.session !== null) say((err as Error).message, 'error')
   }
 }
 

@@ -4,6 +4,7 @@
  * ever crosses the wire, so 100,000 vouchers list as fast as ten), the form that creates one
  * voucher or a batch, removal, and the selection the printable sheet is made from.
  */
+import { API_EXPORT } from '../../protocol'
 import { button, h, put, say, scrollTable } from '../dom'
 import { formatCount, formatLimitMb, seedDateTime } from '../format'
 import { lastPage, listParams, PAGE_SIZES, routeHash, SORTABLE, sortBy, viewQuery, voucherView, type SortColumn, type VoucherView } from '../route'
@@ -222,7 +223,8 @@ export const vouchersPage = async (ctx: PageContext): Promise<void> => {
       h('div', { className: 'toolbar' },
         h('div', { className: 'field' }, h('label', { for: 'search' }, S.search), search, h('p', { className: 'muted', id: 'search-help' }, S.searchHelp)),
         h('div', { className: 'field narrow' }, h('label', { for: 'per-page' }, S.perPage), perPage)),
-      h('div', { className: 'toolbar selection' }, count, printButton, clearButton),
+      h('div', { className: 'toolbar selection' }, count, printButton, clearButton,
+        h('a', { className: 'button', id: 'export-csv', href: `${API_EXPORT}vouchers.csv`, download: 'vouchers.csv', 'aria-label': fill(S.exportWhat, { list: S.vouchersHeading }) }, S.exportCsv)),
       tableHolder,
       pager))
 }
