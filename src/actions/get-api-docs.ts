@@ -2,10 +2,27 @@
  * @module actions/get-api-docs
  * The seed's "API Documentation" as data, for the panel's Integrations > API Access page: every
  * action the /api/ door serves, with its parameters from the one spec, and the seed's example
- * request and response where the seed gives one. The panel fills in this router's endpoint
+ * request and response where the seed gives one, and the seed's API messages with their
+ * meanings. The panel fills in this router's endpoint
  * and key, so the examples can be pasted as they are.
  */
 import { defineAction, type Action } from './spec'
+import {
+  API_DISABLED, KEY_INCORRECT, KEY_NOT_SET, NO_USERNAME, UNKNOWN_ERROR, USER_ADDED, USER_REMOVED, USERNAME_EXISTS, USERNAME_MISSING,
+} from '../errors'
+
+/** The seed's section 4, "API Messages": each message (from the catalog) with the seed's meaning. */
+export const SEED_MESSAGES: ReadonlyArray<{ message: string; meaning: string }> = [
+  { message: API_DISABLED, meaning: 'API does not accept requests because it is disabled' },
+  { message: KEY_INCORRECT, meaning: 'API Key provided does not match the one set' },
+  { message: KEY_NOT_SET, meaning: 'API key is not provided in the requested method' },
+  { message: USERNAME_EXISTS, meaning: 'User with the same username already exists in the database' },
+  { message: USER_ADDED, meaning: 'User creation confirmation. It will return an array with the following data: username, passcode, fullname, valid_for, and valid_from values' },
+  { message: USERNAME_MISSING, meaning: "Username selected for deletion doesn't exist" },
+  { message: NO_USERNAME, meaning: 'No username set for deletion' },
+  { message: USER_REMOVED, meaning: 'User was successfully removed' },
+  { message: UNKNOWN_ERROR, meaning: 'An unknown error occurred' },
+]
 
 /** The seed's "API Usage Examples" (and its parameter values for the lists without one). */
 export const EXAMPLES: Readonly<Record<string, { params: Record<string, unknown>; response?: unknown }>> = {
@@ -73,6 +90,7 @@ export const apiDocsAction = (table: () => readonly Action[]): Action => defineA
       key_param: 'api-key',
       action_param: 'action',
       actions: table().map(docOf),
+      messages: SEED_MESSAGES,
     },
   }),
 })

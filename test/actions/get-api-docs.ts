@@ -2,7 +2,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { apiActions } from '../../src/actions/index'
 import { dispatch } from '../../src/actions/dispatch'
-import { apiDocsAction, EXAMPLES } from '../../src/actions/get-api-docs'
+import { apiDocsAction, EXAMPLES, SEED_MESSAGES } from '../../src/actions/get-api-docs'
 import { parseParams } from '../../src/actions/spec'
 import { testContext } from '../fixtures/context'
 
@@ -45,4 +45,15 @@ t.test('the example responses are the seed\'s, value for value', async (t) => {
   })
   const responses = Object.values(EXAMPLES).filter((e) => e.response !== undefined).map((e) => e.response)
   t.same(responses, blocks, 'in the seed\'s order')
+})
+
+t.test('the seed\'s API messages, with the seed\'s meanings, in its order', async (t) => {
+  const { ctx } = testContext(t)
+  const { data } = await dispatch([apiDocsAction(() => apiActions)], 'get_api_docs', {}, ctx) as { data: { messages: unknown } }
+  t.equal(data.messages, SEED_MESSAGES)
+  const seed = readFileSync('test/fixtures/seeds/000_6849fed9a2e3a031.txt', 'utf8')
+  const section = seed.slice(seed.indexOf('4. API Messages'), seed.indexOf('API Usage Examples'))
+  // The seed writes some spaces as no-break spaces; the catalog's text has plain ones.
+  const lines = section.split('\n').filter((l) => /\S\s+- /.test(l)).map((l) => l.trim().replace(/\u00a0/g, ' '))
+  t.same(SEED_MESSAGES.map((m) => `${m.message} - ${m.meaning}`), lines.map((l) => l.replace(/\s+- /, ' - ')))
 })
