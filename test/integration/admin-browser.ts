@@ -2,8 +2,8 @@
 // against the built daemon (dist/hotspotd.js serving dist/admin/ at /admin/ on its LAN listener,
 // 127.0.0.1 here). What the issue asks: sign in (by keyboard), turn GET off and see /api/ refuse a
 // GET with the seed's message, regenerate the key and see the old one refused, create a batch and
-// find it in the list and in get_voucher_users, a print sheet whose QR codes hold the portal
-// links, remove a voucher, CSV matching the API, the session ending. Each page is photographed
+// find it in the list and in get_voucher_users, a print sheet whose QR codes decode (jsQR, from
+// the pixels the browser draws) to the portal links, remove a voucher, CSV matching the API, the session ending. Each page is photographed
 // at phone (390x844) and desktop (1366x900) width into docs/screenshots/, which the README links.
 // openNDS is played by the fake ndsctl: its real `ndsctl json` output (a signed-in guest and a
 // waiting one) until the panel disconnects the guest (`ndsctl deauth`), then an empty list.
@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import jsQR from 'jsqr'
 import { bundleProblem, runBundle } from '../fixtures/bundle'
 import { fakeNdsctl, FIXTURES } from '../fixtures/fake-ndsctl'
 import { freePort } from '../fixtures/ports'
@@ -75,8 +76,8 @@ const shot = async (page: Page, name: string, width: 'phone' | 'desktop', fullPa
 /** WCAG 2.5.5's (and Apple's) smallest comfortable tap target, in CSS px. */
 const MIN_TAP = 44
 
-/** No sideways scrolling of the page itself (tables scroll inside their own box); every visible button, link and field a comfortable tap target. */
-const fits = async (t: Test, page: Page, what: string): Promise<void> => {
+/** No sideways scrolling of the page itself (tables scroll inside their own box); on a phone, every visible button, link and field a comfortable tap target. */
+const fits = async (t: Test, page: Page, what: string, phone = true): Promise<void> => {
   const m = await page.evaluate(() => {
     const g = globalThis as unknown as InPage
     const small = [...g.document.querySelectorAll('button, a[href], input:not([type=checkbox]):not([type=hidden]), select')]
@@ -86,7 +87,7 @@ const fits = async (t: Test, page: Page, what: string): Promise<void> => {
     return { inner: g.innerWidth, scroll: g.document.documentElement.scrollWidth, small }
   })
   t.ok(m.scroll <= m.inner, `${what}: nothing scrolls sideways (${m.scroll} <= ${m.inner})`)
-  t.same(m.small, [], `${what}: every button, link and field is at least ${MIN_TAP} CSS px tall`)
+  if (phone) t.same(m.small, [], `${what}: every button, link and field is at least ${MIN_TAP} CSS px tall`)
 }
 
 /**
@@ -101,6 +102,30 @@ const OPENNDS = String.raw`case "$1" in
   deauth)
     touch "$d/gone"; echo "Client $2 deauthenticated." ;;
 esac`
+
+/**
+ * Run in the page (as source text: the project's tsconfig has no DOM types): every voucher card's
+ * QR code drawn on a canvas, 4 px a module, and its RGBA pixels in base64.
+ */
+const DRAW_QR_CODES = `(async () => {
+  const out = []
+  for (const svg of document.querySelectorAll('.voucher-card .qr svg')) {
+    const img = new Image()
+    img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg.outerHTML)
+    await img.decode()
+    const side = Number(svg.viewBox.baseVal.width) * 4
+    const canvas = document.createElement('canvas')
+    canvas.width = canvas.height = side
+    const ctx = canvas.getContext('2d')
+    ctx.imageSmoothingEnabled = false
+    ctx.drawImage(img, 0, 0, side, side)
+    const rgba = ctx.getImageData(0, 0, side, side).data
+    let bin = ''
+    for (let i = 0; i < rgba.length; i += 8192) bin += String.fromCharCode(...rgba.subarray(i, i + 8192))
+    out.push({ side, pixels: btoa(bin) })
+  }
+  return out
+})()`
 
 const status = (page: Page): Promise<string> => page.locator('#status').innerText()
 
@@ -176,6 +201,7 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     t.ok(await page.locator('#doc-get_active_guests').isVisible(), 'every /api/ action is documented')
     t.equal(await page.locator('#doc-rotate_api_key').count(), 0, 'admin actions are not (/api/ does not serve them)')
     t.match(await page.locator('#api-docs .messages').innerText(), /API is not enabled\s+API does not accept requests because it is disabled/, 'the seed\'s API Messages')
+    await fits(t, page, 'api-access (desktop)', false)
     await shot(page, 'api-access', 'desktop', false)
     await page.locator('#doc-create_voucher').screenshot({ path: join(SHOTS, 'api-docs-desktop.png') })
   })
@@ -249,6 +275,7 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     t.same(await page.locator('#voucher-table tbody th').allInnerTexts(), [one], 'the search finds it alone')
     await page.getByLabel('Search', { exact: true }).fill('')
     await page.locator('#page-info', { hasText: `of ${BATCH}` }).waitFor()
+    await fits(t, page, 'vouchers (desktop)', false)
     await shot(page, 'vouchers', 'desktop')
   })
 
@@ -274,10 +301,15 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
       t.equal(Number(q.modules), want.size, `${username}: ${want.size} modules a side`)
       t.equal(q.d, want.path, `${username}: the SVG draws the link's QR code`)
     }
+    // Decoded independently: each SVG drawn on a canvas in the page, its pixels read by jsQR.
+    const drawn = await page.evaluate(DRAW_QR_CODES) as Array<{ side: number; pixels: string }>
+    t.same(drawn.map(({ side, pixels }) => jsQR(new Uint8ClampedArray(Buffer.from(pixels, 'base64')), side, side)?.data), qrs.map((q) => q.url),
+      'every QR code, as pixels, decodes to its card\'s portal link')
     const first = cards.first()
     const username = await first.getAttribute('data-username') as string
     t.match(await first.innerText(), new RegExp(`Code\\s+${username}\\s+Passcode\\s+${vouchers.get(username)?.password as string}\\s+Valid for\\s+2 hours[\\s\\S]*Download\\s+100 MB\\s+Upload\\s+Unlimited`),
       'the card: code, passcode, validity and limits')
+    await fits(t, page, 'print (desktop)', false)
     await shot(page, 'print', 'desktop')
     // On paper: the panel around the sheet is hidden, ten cards to an A4 page.
     const pdf = (await page.pdf({ format: 'A4', printBackground: true })).toString('latin1')
@@ -318,6 +350,7 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
       const lines = (await answer.text()).trim().split(/\r?\n/)
       t.equal(lines.length - 1, ((await api({ action })).users as unknown[]).length, `${list}: as many rows as ${action} has`)
     }
+    await fits(t, page, 'users (desktop)', false)
     await shot(page, 'users', 'desktop')
   })
 
@@ -336,6 +369,7 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     const before = polls
     await page.waitForTimeout(5_600)
     t.ok(polls > before, `polled again within 5.6 s (${before} then ${polls})`)
+    await fits(t, page, 'guests (desktop)', false)
     await shot(page, 'guests', 'desktop')
     await page.getByRole('button', { name: 'Disconnect 02:77:00:00:00:11' }).click()
     await page.locator('#active-guests', { hasText: 'No guest is connected.' }).waitFor()
