@@ -10,7 +10,7 @@
 import t, { type Test } from 'tap'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import jsQR from 'jsqr'
 import { bundleProblem, runBundle } from '../fixtures/bundle'
@@ -375,6 +375,7 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     await page.locator('#active-guests', { hasText: 'No guest is connected.' }).waitFor()
     t.equal(await status(page), '02:77:00:00:00:11 disconnected.')
     t.ok(fake.argv().some((l) => /^ndsctl deauth 02:77:00:00:00:11/i.test(l)), 'openNDS was asked to deauth the device')
+    rmSync(join(dirname(fake.path), 'gone')) // the guest signs in again, for the phone's pictures
   })
 
   await t.test('a session that ends leads back to sign-in', async (t) => {

@@ -49,10 +49,20 @@ export const say = (text: string, kind: 'ok' | 'error' = 'ok'): void => {
   if (kind === 'ok') statusTimer = window.setTimeout(() => { el.textContent = ''; el.className = 'status' }, 6000)
 }
 
-/** A table in a box that scrolls sideways on a narrow screen (the page itself never does). */
-export const scrollTable = (label: string, head: Child[], rows: Child[]): HTMLElement =>
-  h('div', { className: 'scroll', role: 'region', 'aria-label': label, tabindex: 0 },
-    h('table', null, h('thead', null, h('tr', null, head)), h('tbody', null, rows)))
+/**
+ * A table in a box that scrolls sideways on a narrow screen (the page itself never does). With
+ * `reflow`, each row becomes a card of "label: value" lines on a phone instead (the stylesheet
+ * shows each cell's `data-label`, copied here from its column's header).
+ */
+export const scrollTable = (label: string, head: Child[], rows: Child[], reflow = false): HTMLElement => {
+  const thead = h('thead', null, h('tr', null, head))
+  const tbody = h('tbody', null, rows)
+  if (reflow) {
+    const labels = [...thead.querySelectorAll('th')].map((th) => (th.textContent ?? '').replace(/[▲▼]/g, '').trim())
+    for (const tr of [...tbody.rows]) [...tr.cells].forEach((cell, i) => { if (labels[i] !== '') cell.setAttribute('data-label', labels[i] ?? '') })
+  }
+  return h('div', { className: reflow ? 'scroll reflow' : 'scroll', role: 'region', 'aria-label': label, tabindex: 0 }, h('table', null, thead, tbody))
+}
 
 /** Copies `text`: the Clipboard API where the page is a secure context, else a selected textarea and execCommand (plain-HTTP routers). */
 export const copyText = async (text: string): Promise<void> => {

@@ -34,7 +34,7 @@ const table = (label: string, rows: Row[], columns: string[], extra?: (r: Row) =
   const head = [columns.map((c) => h('th', { scope: 'col' }, S.guest[c] ?? c)), extra !== undefined && h('th', { scope: 'col' }, S.actions)]
   const body = rows.map((r) => h('tr', null, columns.map((c, i) => h(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : { className: /mac|address/.test(c) ? 'mono' : null }, show(c, r[c]))),
     extra !== undefined && h('td', null, extra(r))))
-  return scrollTable(label, head, body)
+  return scrollTable(label, head, body, true)
 }
 
 export const guestsPage = async ({ client, main }: PageContext): Promise<() => void> => {

@@ -38,7 +38,7 @@ export const usersPage = async ({ client, main, route }: PageContext): Promise<v
         h('a', { className: 'button', id: 'export-csv', href: `${API_EXPORT}${list}.csv`, download: `${list}.csv`, 'aria-label': fill(S.exportWhat, { list: title }) }, S.exportCsv)),
       rows.length === 0
         ? h('p', { className: 'empty' }, S.noRows)
-        : scrollTable(title, columns.map((c) => h('th', { scope: 'col' }, c)), shown.map((r) => h('tr', null, columns.map((c) => h('td', null, r[c] === null || r[c] === undefined ? '' : String(r[c])))))),
+        : scrollTable(title, columns.map((c) => h('th', { scope: 'col' }, c)), shown.map((r) => h('tr', null, columns.map((c) => h('td', null, r[c] === null || r[c] === undefined ? '' : String(r[c]))))), true),
       rows.length > ROWS_PER_PAGE && h('nav', { className: 'pager', 'aria-label': title },
         start > 0 ? h('a', { className: 'button', href: routeHash('users', list, { from: String(Math.max(0, start - ROWS_PER_PAGE)) }) }, S.prev) : h('span'),
         h('span', null, fill(S.showingFirst, { from: formatCount(start + 1), to: formatCount(start + shown.length), total: formatCount(rows.length) })),

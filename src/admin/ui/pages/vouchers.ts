@@ -185,7 +185,7 @@ export const vouchersPage = async (ctx: PageContext): Promise<void> => {
       }, { className: 'danger small', 'aria-label': fill(S.removeVoucher, { code: v.username }) }))))
     put(tableHolder, rows.length === 0
       ? h('p', { className: 'empty' }, view.search === '' ? S.noRows : S.noMatch)
-      : scrollTable(S.vouchersHeading, [h('th', { scope: 'col' }, pageBox), COLUMNS.map(header), h('th', { scope: 'col' }, S.actions)], body))
+      : scrollTable(S.vouchersHeading, [h('th', { scope: 'col', className: 'keep' }, pageBox), COLUMNS.map(header), h('th', { scope: 'col' }, S.actions)], body, true))
     const last = lastPage(total, view.limit)
     const from = total === 0 ? 0 : (view.page - 1) * view.limit + 1
     put(pager,
