@@ -167,8 +167,9 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     t.equal(shown?.status(), 200)
     t.match(shown?.headers()['content-security-policy'], /script-src 'self'/, 'under the panel\'s CSP')
     await page.locator('#password').waitFor()
-    t.equal(await page.locator('#username').inputValue(), 'admin', 'the username is filled in')
+    t.equal(await page.evaluate(() => (globalThis as unknown as InPage).document.activeElement?.id), 'username', 'the username field has the focus')
     await shot(page, 'sign-in', 'desktop')
+    await page.locator('#username').fill('admin')
     await page.locator('#password').fill('not-the-password')
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.locator('#sign-in-error:not(:empty)').waitFor()
@@ -259,8 +260,9 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     t.ok(overApi.every((v) => v.valid_for === '2 hours' && v.download_limit === 100), 'with the shared settings')
     created.push(...listed)
 
-    // Sort by username, ascending then descending: the server's order.
-    await page.getByRole('button', { name: 'Sort by Username' }).click()
+    // Sort by username, ascending (by keyboard: the header is a button) then descending: the server's order.
+    await page.getByRole('button', { name: 'Sort by Username' }).focus()
+    await page.keyboard.press('Enter')
     await page.locator('th[aria-sort=ascending] #sort-username').waitFor()
     t.same(await page.locator('#voucher-table tbody th').allInnerTexts(), [...listed].sort(), 'ascending')
     await page.getByRole('button', { name: 'Sort by Username' }).click()
@@ -383,6 +385,7 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     await page.getByRole('link', { name: 'Vouchers' }).click()
     await page.locator('#password').waitFor()
     t.equal(await status(page), 'Your session has ended. Please sign in again.')
+    await page.locator('#username').fill('admin')
     await page.locator('#password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.locator('#voucher-table').waitFor()
@@ -401,6 +404,7 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     await p.locator('#password').waitFor()
     await fits(t, p, 'sign-in')
     await shot(p, 'sign-in', 'phone')
+    await p.locator('#username').fill('admin')
     await p.locator('#password').fill(PASSWORD)
     await p.getByRole('button', { name: 'Sign in' }).tap()
     await p.locator('#api-docs').waitFor()
@@ -426,6 +430,7 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     await p.goto(panel)
     let said = ''
     for (let i = 0; i < 30 && !/Too many/.test(said); i++) {
+      await p.locator('#username').fill('admin')
       await p.locator('#password').fill(`wrong-${i}`)
       await p.getByRole('button', { name: 'Sign in' }).click()
       await p.locator('#sign-in-error:not(:empty)').waitFor()

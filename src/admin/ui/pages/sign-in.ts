@@ -11,7 +11,7 @@ import { S } from '../strings'
 
 export const signInPage = async ({ client, route, main, go }: PageContext): Promise<void> => {
   const error = h('p', { id: 'sign-in-error', className: 'error', role: 'alert' })
-  const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, value: 'admin', autocapitalize: 'none', spellcheck: 'false' })
+  const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' })
   const pass = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true })
   const submit = h('button', { type: 'submit', className: 'primary' }, S.signIn)
   const form = h('form', { className: 'card sign-in', 'aria-labelledby': 'sign-in-heading' },
@@ -42,5 +42,5 @@ export const signInPage = async ({ client, route, main, go }: PageContext): Prom
     })
   })
   put(main, form)
-  ;(user.value === '' ? user : pass).focus()
+  user.focus()
 }
