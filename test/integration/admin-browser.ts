@@ -29,7 +29,8 @@ const PASSWORD = 'panel-password-1'
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true }
 const DESKTOP = { viewport: { width: 1366, height: 900 } }
 const SHOTS = resolve('docs/screenshots')
-const BATCH = 12
+/** Twenty: on two A4 pages only if at least ten cards fit a page. */
+const BATCH = 20
 
 t.setTimeout(120_000)
 
@@ -313,10 +314,23 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
       'the card: code, passcode, validity and limits')
     await fits(t, page, 'print (desktop)', false)
     await shot(page, 'print', 'desktop')
-    // On paper: the panel around the sheet is hidden, ten cards to an A4 page.
+    // On paper: the panel around the sheet is hidden, ten cards to an A4 page (eight would take three pages).
     const pdf = (await page.pdf({ format: 'A4', printBackground: true })).toString('latin1')
     const pages = pdf.match(/\/Type\s*\/Page[^s]/g)?.length ?? 0
     t.equal(pages, Math.ceil(BATCH / 10), `${BATCH} cards print on ${Math.ceil(BATCH / 10)} A4 pages`)
+    // And at paper width (A4's 190 mm between the margins), nothing on a card is cut off.
+    await page.setViewportSize({ width: 718, height: 1047 })
+    await page.emulateMedia({ media: 'print' })
+    const cut = await cards.evaluateAll((els) => els.flatMap((e) => {
+      type Box = { getBoundingClientRect: () => { bottom: number; right: number }; querySelectorAll: (s: string) => Iterable<Box> }
+      const card = e as unknown as Box
+      const edge = card.getBoundingClientRect()
+      return [...card.querySelectorAll('h2, dt, dd, svg')].map((c) => c.getBoundingClientRect()).filter((r) => r.bottom > edge.bottom + 0.5 || r.right > edge.right + 0.5).length
+    }))
+    t.same(cut.filter((n) => n > 0), [], 'every line and QR code inside its card')
+    t.equal(await page.locator('header.top').isVisible(), false, 'the panel around the sheet is not printed')
+    await page.emulateMedia({ media: 'screen' })
+    await page.setViewportSize(DESKTOP.viewport)
   })
 
   await t.test('remove a voucher, with a confirmation', async (t) => {
