@@ -345,6 +345,22 @@ t.test('the admin panel in headless Chromium', { skip: problem ?? false }, async
     t.notOk(left.includes(gone), 'get_voucher_users no longer has it')
   })
 
+  await t.test('create one voucher; the server\'s refusal of a second with its name is shown', async (t) => {
+    await page.locator('#create summary').click()
+    await page.getByLabel('How many').fill('1')
+    await page.getByLabel('Username', { exact: true }).fill('front-desk')
+    await page.getByLabel('Passcode', { exact: true }).fill('pass-1234')
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.locator('#page-info', { hasText: `of ${BATCH}` }).waitFor()
+    t.equal(await status(page), 'Voucher front-desk created.')
+    t.match((await vouchersOverApi()).find((v) => v.username === 'front-desk'), { password: 'pass-1234', valid_for: '1 day' }, 'over /api/ too, with the preset validity')
+    await page.getByLabel('Username', { exact: true }).fill('front-desk')
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.locator('#status.error').waitFor()
+    t.equal(await status(page), 'Username already exists', 'the seed\'s message, in an alert')
+    t.equal(await page.locator('#status').getAttribute('role'), 'alert')
+  })
+
   await t.test('CSV export: the vouchers and the user lists, as the API answers them', async (t) => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export Vouchers as CSV' }).click()])
     const csv = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/)
