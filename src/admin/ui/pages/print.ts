@@ -9,8 +9,8 @@ import { formatLimitMb } from '../format'
 import { qrSvg } from '../qr'
 import { portalLink, routeHash } from '../route'
 import type { PageContext } from '../main'
+import { passcodeOf, selection, type Voucher } from '../selection'
 import { S, fill } from '../strings'
-import { passcodeOf, selection, type Voucher } from './vouchers'
 
 /** Where the guest portal answers, from the API settings or the status (helper fields of the admin door). */
 export const portalOf = (data: Record<string, unknown> | undefined): string => {
