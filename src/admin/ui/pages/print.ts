@@ -12,12 +12,13 @@ import type { PageContext } from '../main'
 import { passcodeOf, selection, type Voucher } from '../selection'
 import { S, fill } from '../strings'
 
-/** Where the guest portal answers, from the API settings or the status (helper fields of the admin door). */
-export const portalOf = (data: Record<string, unknown> | undefined): string => {
-  const v = data?.portal_url ?? data?.portal
-  if (typeof v === 'string') return v
-  if (typeof v === 'object' && v !== null && typeof (v as { url?: unknown }).url === 'string') return (v as { url: string }).url
-  return ''
+/**
+ * The link a voucher's QR code opens, from `get_status`' `portal.url` (the portal's sign-in page
+ * with `{username}` standing for the code); '' while the portal serves nowhere.
+ */
+export const portalOf = (status: Record<string, unknown> | undefined): string => {
+  const portal = status?.portal as { url?: unknown } | undefined
+  return typeof portal?.url === 'string' ? portal.url : ''
 }
 
 const svgNode = (svg: string): Node => {
@@ -48,11 +49,8 @@ export const printPage = async ({ client, main }: PageContext): Promise<void> =>
     put(main, h('h1', null, S.printHeading), h('p', null, S.printNothing), h('p', null, h('a', { href: routeHash('vouchers') }, S.back)))
     return
   }
-  const [settings, status] = await Promise.all([
-    client.call<{ data?: Record<string, unknown> }>('get_api_settings').catch(() => ({ data: undefined })),
-    client.call<{ data?: Record<string, unknown> }>('get_status').catch(() => ({ data: undefined })),
-  ])
-  const portal = portalOf(settings.data) || portalOf(status.data)
+  const status = await client.call<{ data?: Record<string, unknown> }>('get_status').catch(() => ({ data: undefined }))
+  const portal = portalOf(status.data)
   put(main,
     h('div', { className: 'no-print' },
       h('h1', null, S.printHeading),
