@@ -13,11 +13,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { benchConfig, median, report, round, rssOf } from './lib'
+import { benchConfig, children, dirs, median, report, round, rssOf, runBench } from './lib'
 import { openStore } from '../src/store/db'
 import { createLogger } from '../src/log'
 
@@ -29,14 +29,6 @@ const MB = 1024 * 1024
 /** The daemon's page statement without its keyset paging (src/store/vouchers.ts, COLUMNS). */
 const SELECT = 'SELECT id, username, passcode, fullname, created_at, last_modified, first_login, last_login, valid_for, valid_from, mac, download_limit, upload_limit FROM vouchers ORDER BY id'
 
-const children = new Set<ChildProcess>()
-const dirs: string[] = []
-const cleanup = (): void => {
-  for (const c of children) c.kill('SIGKILL')
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-}
-process.on('exit', cleanup)
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { cleanup(); process.exit(1) })
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -277,4 +269,4 @@ const main = async (): Promise<void> => {
   }
 }
 
-main().then(() => { cleanup(); process.exit(0) }, (err: unknown) => { console.error(err); cleanup(); process.exit(1) })
+runBench(main)

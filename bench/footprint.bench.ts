@@ -15,11 +15,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { benchConfig, median, report, round, rssOf } from './lib'
+import { benchConfig, children, dirs, median, report, round, rssOf, runBench } from './lib'
 
 const BUNDLE = resolve('dist/hotspotd.js')
 const KEY = 'benchkey0123456789abcdef01234567'
@@ -30,14 +30,6 @@ const EARLY_MS = 3000
 const SETTLE_MS = 10_000
 const MB = 1024 * 1024
 
-const children = new Set<ChildProcess>()
-const dirs: string[] = []
-const cleanup = (): void => {
-  for (const c of children) c.kill('SIGKILL')
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-}
-process.on('exit', cleanup)
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { cleanup(); process.exit(1) })
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -231,4 +223,4 @@ const main = async (): Promise<void> => {
   }
 }
 
-main().then(() => { cleanup(); process.exit(0) }, (err: unknown) => { console.error(err); cleanup(); process.exit(1) })
+runBench(main)
